@@ -1,0 +1,8 @@
+"""tinytorch: a PyTorch-compatible deep-learning framework built from first principles on numpy.
+
+Each course module exports its reference code into tinytorch/core/; this file gathers the public API.
+"""
+from tinytorch.core.tensor import Tensor
+
+__version__ = "0.1.0"
+__all__ = ["Tensor"]

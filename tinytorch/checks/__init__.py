@@ -1,0 +1,50 @@
+"""In-page checks: each module's notebook calls them with the learner's own objects.
+
+A check prints one ✅ line when the learner's code behaves like PyTorch, and otherwise raises an
+AssertionError whose message says what is wrong and what to try, never a wall of internals.
+"""
+import functools
+
+import numpy as np
+
+
+def check(title):
+    """Decorator: run a check body, turning any failure into one readable AssertionError."""
+    def decorate(body):
+        @functools.wraps(body)
+        def run(*args, **kwargs):
+            try:
+                body(*args, **kwargs)
+            except NotImplementedError as err:
+                raise AssertionError(f"{title}: not implemented yet. {err}") from None
+            except AssertionError as err:
+                raise AssertionError(f"{title}: {err}") from None
+            except Exception as err:  # the learner's code crashed: report it as a failed check
+                raise AssertionError(f"{title}: your code raised {type(err).__name__}: {err}") from None
+            print(f"✅ {title}")
+        return run
+    return decorate
+
+
+def assert_close(actual, expected, what, rtol=1e-5, atol=1e-6):
+    """Compare arrays (or Tensors) by value and shape; the message names `what` and both values."""
+    actual = np.asarray(getattr(actual, "data", actual))
+    expected = np.asarray(getattr(expected, "data", expected))
+    assert actual.shape == expected.shape, f"{what}: expected shape {expected.shape}, got {actual.shape}"
+    assert np.allclose(actual, expected, rtol=rtol, atol=atol), \
+        f"{what}: expected\n{expected}\ngot\n{actual}"
+
+
+def assert_raises(error_type, action, what, must_mention=()):
+    """`action()` must raise `error_type` whose message mentions every string in `must_mention`."""
+    try:
+        action()
+    except error_type as err:
+        missing = [s for s in must_mention if s not in str(err)]
+        assert not missing, f"{what}: the error message should mention {missing}; it was: {err}"
+        return
+    except NotImplementedError:
+        raise
+    except Exception as err:
+        raise AssertionError(f"{what}: expected {error_type.__name__}, got {type(err).__name__}: {err}") from None
+    raise AssertionError(f"{what}: expected {error_type.__name__}, but nothing was raised")
