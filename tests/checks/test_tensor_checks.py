@@ -1,0 +1,88 @@
+"""Each module-01 check accepts the reference Tensor and rejects a deliberately wrong one (a mutant)."""
+import numpy as np
+import pytest
+
+from tinytorch.checks import tensor as checks
+from tinytorch.core.tensor import Tensor
+
+
+class Float64ByDefault(Tensor):
+    def __init__(self, data, dtype=None):
+        super().__init__(data, dtype=np.float64 if dtype is None else dtype)
+
+
+class FootprintCountsElements(Tensor):
+    def memory_footprint(self):
+        return self.numel()
+
+
+class AddIgnoresBroadcastErrors(Tensor):
+    def _elementwise(self, other, op, name):
+        other = other if isinstance(other, Tensor) else Tensor(other)
+        try:
+            return Tensor(op(self.data, other.data))
+        except ValueError:
+            return Tensor(self.data)  # a silent wrong result instead of an error
+
+
+class ElementwiseMatmul(Tensor):
+    def __matmul__(self, other):
+        return Tensor(self.data * other.data)
+
+
+class MatmulVagueError(Tensor):
+    def __matmul__(self, other):
+        if self.shape[-1] != other.shape[0 if other.ndim == 1 else -2]:
+            raise ValueError("shapes do not match")
+        return Tensor(self.data @ other.data)
+
+
+class ReshapeCopies(Tensor):
+    def reshape(self, *shape):
+        return Tensor(self.data.reshape(*shape).copy())
+
+
+class TransposeReversesAll(Tensor):
+    def transpose(self, dim0, dim1):
+        return Tensor(self.data.T)
+
+
+class MaxWithoutIndices(Tensor):
+    def max(self, dim=None, keepdim=False):
+        return Tensor(np.max(self.data, axis=dim, keepdims=keepdim))
+
+
+class MeanIgnoresKeepdim(Tensor):
+    def sum(self, dim=None, keepdim=False):
+        return Tensor(np.sum(self.data, axis=dim))
+
+
+class IndexingCopiesSlices(Tensor):
+    def __getitem__(self, index):
+        if isinstance(index, Tensor):
+            index = index.data.astype(np.int64)
+        return Tensor(np.array(self.data[index]))
+
+
+CASES = [
+    (checks.check_creation, [Float64ByDefault, FootprintCountsElements]),
+    (checks.check_arithmetic, [AddIgnoresBroadcastErrors]),
+    (checks.check_matmul, [ElementwiseMatmul, MatmulVagueError]),
+    (checks.check_shape_ops, [ReshapeCopies, TransposeReversesAll]),
+    (checks.check_reductions, [MaxWithoutIndices, MeanIgnoresKeepdim]),
+    (checks.check_indexing, [IndexingCopiesSlices]),
+]
+
+
+@pytest.mark.parametrize("check", [c for c, _ in CASES], ids=lambda c: c.__name__)
+def test_check_accepts_the_reference(check, capsys):
+    check(Tensor)
+    assert "✅" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check,mutant", [(c, m) for c, ms in CASES for m in ms],
+                         ids=lambda x: getattr(x, "__name__", ""))
+def test_check_rejects_a_wrong_implementation(check, mutant):
+    with pytest.raises(AssertionError) as failure:
+        check(mutant)
+    assert "Part" in str(failure.value)  # the message names the part, not a bare traceback
