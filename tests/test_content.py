@@ -68,7 +68,7 @@ def test_notebooks_use_the_pyodide_kernelspec(path, tmp_path):
 def test_reference_notebook_runs_with_every_check_passing(path, tmp_path):
     reference, _ = write_notebooks(path, tmp_path)
     runs = run_notebook(reference)
-    failures = [f"cell {r.index}: {type(r.error).__name__}: {r.error}" for r in runs if r.error]
+    failures = [f"cell {r.index}: {r.error_type}: {r.error}" for r in runs if r.error_type]
     assert not failures, "\n".join(failures)
     checks = [r for r in runs if is_check_cell(r)]
     assert checks, "a module needs in-page checks"
@@ -82,10 +82,10 @@ def test_student_notebook_checks_fail_with_the_hint(path, tmp_path):
     runs = run_notebook(student)
     for run in runs:
         if is_check_cell(run):
-            assert isinstance(run.error, AssertionError), \
-                f"check cell {run.index} should fail with guidance, got {run.error!r}"
-            assert "not implemented yet" in str(run.error) and "HINT:" in str(run.error), str(run.error)
-        elif run.error is not None:
+            assert run.error_type == "AssertionError", \
+                f"check cell {run.index} should fail with guidance, got {run.error_type}: {run.error}"
+            assert "not implemented yet" in run.error and "HINT:" in run.error, run.error
+        elif run.error_type is not None:
             # Other cells may only stop at a stub, never crash for an unrelated reason.
-            assert isinstance(run.error, NotImplementedError), \
-                f"cell {run.index} crashed with {run.error!r} instead of reaching a stub"
+            assert run.error_type == "NotImplementedError", \
+                f"cell {run.index} crashed with {run.error_type}: {run.error} instead of reaching a stub"
