@@ -1,0 +1,109 @@
+"""Each module-02 check accepts the reference activations and rejects realistic mistakes (mutants)."""
+import numpy as np
+import pytest
+
+from tinytorch.checks import activations as checks
+from tinytorch.core import activations
+from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh, erf
+from tinytorch.core.tensor import Tensor
+
+
+class ReLUInPlace(ReLU):
+    def forward(self, x):
+        np.maximum(x.data, 0, out=x.data)  # overwrites the learner's input
+        return x
+
+
+class ReLUReturnsFloat64(ReLU):
+    def forward(self, x):
+        return Tensor(np.maximum(x.data, 0), dtype=np.float64)
+
+
+class NaiveSigmoid(Sigmoid):
+    def forward(self, x):
+        activations._require_tensor(x, "Sigmoid")
+        return Tensor(1 / (1 + np.exp(-x.data)), dtype=x.dtype)  # exp(1000) overflows at x = -1000
+
+
+class TextbookTanh(Tanh):
+    def forward(self, x):
+        activations._require_tensor(x, "Tanh")
+        e_pos, e_neg = np.exp(x.data), np.exp(-x.data)
+        return Tensor((e_pos - e_neg) / (e_pos + e_neg), dtype=x.dtype)  # inf / inf at |x| = 1000
+
+
+class TanhViaSigmoid(Tanh):
+    def forward(self, x):
+        activations._require_tensor(x, "Tanh")
+        return Tensor(2 * Sigmoid()(Tensor(2 * x.data, dtype=x.dtype)).data - 1, dtype=x.dtype)  # loses digits near 0
+
+
+def erf_without_sign(x):
+    # The x >= 0 formula applied to every x: wrong (and > 1) for negative inputs.
+    x = np.asarray(x)
+    t = 1 / (1 + activations._ERF_P * x)
+    poly = sum(a * t ** (i + 1) for i, a in enumerate(activations._ERF_A))
+    return 1 - poly * np.exp(-x * x)
+
+
+def erf_low_order(x):
+    # Abramowitz & Stegun 7.1.25, a three-term formula: error up to 2.5e-5, too coarse.
+    x = np.asarray(x)
+    a = np.minimum(np.abs(x), 6.0)
+    t = 1 / (1 + 0.47047 * a)
+    return np.sign(x) * (1 - (0.3480242 * t - 0.0958798 * t ** 2 + 0.7478556 * t ** 3) * np.exp(-a * a))
+
+
+class GELUTanhByDefault(GELU):
+    def __init__(self, approximate="tanh"):
+        super().__init__(approximate)
+
+    def __repr__(self):
+        return "GELU(approximate='none')"
+
+
+class GELUAcceptsAnything(GELU):
+    def __init__(self, approximate="none"):
+        self.approximate = "tanh" if approximate == "tanh" else "none"
+
+
+class SoftmaxWithoutMax(Softmax):
+    def forward(self, x):
+        activations._require_tensor(x, "Softmax")
+        if not -x.ndim <= self.dim < x.ndim:
+            raise IndexError(f"dim {self.dim} out of range for shape {x.shape}")
+        exps = np.exp(x.data)
+        return Tensor(exps / exps.sum(axis=self.dim, keepdims=True), dtype=x.dtype)
+
+
+class SoftmaxAlwaysLastDim(Softmax):
+    def forward(self, x):
+        return Softmax(dim=-1).forward(x)
+
+
+# (check, reference, [(mutant, a phrase the failure must contain, so it is rejected for the right reason)])
+CASES = [
+    (checks.check_relu, ReLU, [(ReLUInPlace, "changed its input"), (ReLUReturnsFloat64, "float32 output")]),
+    (checks.check_sigmoid, Sigmoid, [(NaiveSigmoid, "overflow")]),
+    (checks.check_tanh, Tanh, [(TextbookTanh, "overflow"), (TanhViaSigmoid, "tanh(1e-8)")]),
+    (checks.check_erf, erf, [(erf_without_sign, "erf(-"), (erf_low_order, "> 2e-7")]),
+    (checks.check_gelu, GELU, [(GELUTanhByDefault, "exact erf form by default"),
+                               (GELUAcceptsAnything, "approximate='fast'")]),
+    (checks.check_softmax, Softmax, [(SoftmaxWithoutMax, "overflow"),
+                                     (SoftmaxAlwaysLastDim, "Softmax(dim=0)")]),
+]
+
+
+@pytest.mark.parametrize("check,reference", [(c, r) for c, r, _ in CASES], ids=lambda x: getattr(x, "__name__", ""))
+def test_check_accepts_the_reference(check, reference, capsys):
+    check(reference)
+    assert "✅" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check,mutant,reason", [(c, m, r) for c, _, ms in CASES for m, r in ms],
+                         ids=lambda x: getattr(x, "__name__", None))
+def test_check_rejects_a_wrong_implementation(check, mutant, reason):
+    with pytest.raises(AssertionError) as failure:
+        check(mutant)
+    assert "Part" in str(failure.value)  # the message names the part, not a bare traceback
+    assert reason in str(failure.value)

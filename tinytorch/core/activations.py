@@ -1,0 +1,120 @@
+"""Generated from content/02_activations.py by scripts/build_content.py: edit the source, not this file."""
+import math
+
+import numpy as np
+
+from tinytorch.core.tensor import Tensor
+
+
+def _require_tensor(x, name):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} expects a Tensor, got {type(x).__name__}; wrap it: {name}()(Tensor(x))")
+
+
+def _like(result, x):
+    """A new Tensor holding `result`, with x's dtype when x is floating (float32 otherwise)."""
+    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float32
+    return Tensor(np.asarray(result, dtype=dtype), dtype=dtype)
+
+
+class ReLU:
+    """max(x, 0) element-wise, as torch.nn.ReLU."""
+
+    def forward(self, x):
+        _require_tensor(x, "ReLU")
+        return _like(np.maximum(x.data, 0), x)
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def __repr__(self):
+        return "ReLU()"
+
+
+class Sigmoid:
+    """1 / (1 + exp(-x)) element-wise, computed without overflow for any x, as torch.nn.Sigmoid."""
+
+    def forward(self, x):
+        _require_tensor(x, "Sigmoid")
+        z = np.exp(-np.abs(x.data))
+        return _like(np.where(x.data >= 0, 1 / (1 + z), z / (1 + z)), x)
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def __repr__(self):
+        return "Sigmoid()"
+
+
+class Tanh:
+    """tanh(x) element-wise, as torch.nn.Tanh."""
+
+    def forward(self, x):
+        _require_tensor(x, "Tanh")
+        return _like(np.tanh(x.data), x)
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def __repr__(self):
+        return "Tanh()"
+
+
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)  # a1 ... a5
+
+
+def erf(x):
+    """The error function of a numpy array, element-wise (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7)."""
+    x = np.asarray(x)
+    a = np.minimum(np.abs(x), 6.0)
+    t = 1 / (1 + _ERF_P * a)
+    poly = 0.0
+    for coefficient in reversed(_ERF_A):
+        poly = t * (coefficient + poly)
+    return np.sign(x) * (1 - poly * np.exp(-a * a))
+
+
+class GELU:
+    """x * Phi(x), exact via erf (approximate='none', the default) or the tanh formula, as torch.nn.GELU."""
+
+    def __init__(self, approximate="none"):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x):
+        _require_tensor(x, "GELU")
+        v = x.data
+        if self.approximate == "tanh":
+            result = 0.5 * v * (1 + np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v * v * v)))
+        else:
+            result = 0.5 * v * (1 + erf(v / math.sqrt(2)))
+        return _like(result, x)
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def __repr__(self):
+        return f"GELU(approximate={self.approximate!r})"
+
+
+class Softmax:
+    """exp(x) / sum(exp(x)) along `dim`, with the row maximum subtracted first, as torch.nn.Softmax."""
+
+    def __init__(self, dim=-1):
+        self.dim = dim
+
+    def forward(self, x):
+        _require_tensor(x, "Softmax")
+        if not -x.ndim <= self.dim < x.ndim:
+            raise IndexError(f"Softmax(dim={self.dim}): dim is out of range for a tensor of shape {x.shape}")
+        shifted = x.data - np.max(x.data, axis=self.dim, keepdims=True)
+        exps = np.exp(shifted)
+        return _like(exps / np.sum(exps, axis=self.dim, keepdims=True), x)
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def __repr__(self):
+        return f"Softmax(dim={self.dim})"
