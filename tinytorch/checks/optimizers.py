@@ -1,0 +1,154 @@
+"""Checks for module 07 (Optimizers). Each takes the learner's optimizer class.
+
+The learner's optimizer minimises f(w) = ||w - target||^2 for a few steps with gradients set by hand
+(2 (w - target)), and every step is compared with a small numpy transcription of the update rule that
+PyTorch documents for torch.optim.SGD / Adam / AdamW.
+"""
+import numpy as np
+
+from tinytorch.checks import assert_close, assert_raises, check
+from tinytorch.core.tensor import Tensor
+
+TARGET = np.array([1.0, -2.0, 0.5])
+START = np.array([0.0, 0.5, 3.0])
+STEPS = 5
+
+
+def _gradient(w):
+    return 2 * (w - TARGET)
+
+
+def _learner_path(make_optimizer, skip=()):
+    """Parameters after each step of the learner's optimizer; at steps in `skip` the grad is None."""
+    w = Tensor(START.copy(), dtype=np.float64)
+    storage = w.data
+    optimizer = make_optimizer([w])
+    path = []
+    for t in range(STEPS):
+        w.grad = None if t in skip else Tensor(_gradient(w.data), dtype=np.float64)
+        optimizer.step()
+        assert w.data is storage, ("step() replaced p.data by a new array; update it in place "
+                                   "(p.data -= ...) so the model keeps seeing its parameters")
+        path.append(w.data.copy())
+    return np.array(path)
+
+
+def _expected_path(update, skip=()):
+    """The same run with PyTorch's rule `update(w, g, state) -> new w`; a None grad leaves w alone."""
+    w, state, path = START.copy(), {}, []
+    for t in range(STEPS):
+        if t not in skip:
+            w = update(w, _gradient(w), state)
+        path.append(w.copy())
+    return np.array(path)
+
+
+def _sgd_rule(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    def update(w, g, state):
+        g = g + weight_decay * w
+        if momentum:
+            buffer = g.copy() if "buffer" not in state else momentum * state["buffer"] + (1 - dampening) * g
+            state["buffer"] = buffer
+            g = g + momentum * buffer if nesterov else buffer
+        return w - lr * g
+    return update
+
+
+def _adam_rule(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False):
+    beta1, beta2 = betas
+
+    def update(w, g, state):
+        t = state["t"] = state.get("t", 0) + 1
+        if decoupled:
+            w = w * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * w
+        m = state["m"] = beta1 * state.get("m", 0.0) + (1 - beta1) * g
+        v = state["v"] = beta2 * state.get("v", 0.0) + (1 - beta2) * g * g
+        return w - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+    return update
+
+
+def _compare(make_optimizer, rule, what, skip=()):
+    assert_close(_learner_path(make_optimizer, skip), _expected_path(rule, skip),
+                 f"{what}: parameters after each of {STEPS} steps (one row per step)", rtol=1e-9, atol=1e-12)
+
+
+@check("Part 1 · optimizer base")
+def check_optimizer_base(Optimizer):
+    a = Tensor(np.ones((2, 3)))
+    b = Tensor(np.ones(3))
+    optimizer = Optimizer(p for p in [a, b])
+    assert isinstance(optimizer.params, list) and len(optimizer.params) == 2, \
+        "Optimizer(generator) should store the parameters as a list in self.params (a generator is used up after one pass)"
+    assert optimizer.state == {}, f"state should start as an empty dict, got {optimizer.state!r}"
+    assert_raises(ValueError, lambda: Optimizer([]), "Optimizer([])", must_mention=["empty"])
+
+    a.grad, b.grad = Tensor(np.full((2, 3), 5.0)), None
+    kept = a.grad
+    optimizer.zero_grad(set_to_none=False)
+    assert a.grad is kept and np.all(a.grad.data == 0), "zero_grad(set_to_none=False) should fill p.grad with zeros in place"
+    assert b.grad is None, "zero_grad(set_to_none=False) should leave a None grad as None"
+    optimizer.zero_grad()
+    assert a.grad is None, "zero_grad() should set every p.grad to None (PyTorch's default, set_to_none=True)"
+
+    a.grad, b.grad = Tensor(np.full((2, 3), 0.5)), None
+    yielded = list(optimizer._params_with_grads())
+    assert len(yielded) == 1 and yielded[0][0] is a, \
+        "_params_with_grads() should yield only the parameters whose grad is not None (here: the first one)"
+    assert_close(yielded[0][1], a.grad.data, "the gradient array yielded with the first parameter")
+    b.grad = Tensor(np.ones(1))
+    assert_raises(ValueError, lambda: list(optimizer._params_with_grads()),
+                  "a (1,) gradient for a (3,) parameter (numpy would broadcast it silently)",
+                  must_mention=["(3,)", "(1,)"])
+
+
+@check("Part 2 · SGD and weight decay")
+def check_sgd(SGD):
+    _compare(lambda ps: SGD(ps, lr=0.1), _sgd_rule(0.1), "SGD(lr=0.1)")
+    _compare(lambda ps: SGD(ps, lr=0.1, weight_decay=0.5), _sgd_rule(0.1, weight_decay=0.5),
+             "SGD(lr=0.1, weight_decay=0.5): weight decay adds +weight_decay * p to the gradient")
+    _compare(lambda ps: SGD(ps, lr=0.1, weight_decay=0.5), _sgd_rule(0.1, weight_decay=0.5),
+             "SGD with grad None at steps 1 and 2 (those steps must leave the parameter untouched)", skip=(1, 2))
+    assert_raises(ValueError, lambda: SGD([Tensor(np.ones(2))], lr=-0.1), "SGD(lr=-0.1)", must_mention=["lr"])
+
+
+@check("Part 3 · momentum and Nesterov")
+def check_sgd_momentum(SGD):
+    _compare(lambda ps: SGD(ps, lr=0.05, momentum=0.9), _sgd_rule(0.05, momentum=0.9), "SGD(momentum=0.9)")
+    _compare(lambda ps: SGD(ps, lr=0.05, momentum=0.9, dampening=0.5), _sgd_rule(0.05, 0.9, dampening=0.5),
+             "SGD(momentum=0.9, dampening=0.5): the first step must set the buffer to the gradient itself")
+    _compare(lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True), _sgd_rule(0.05, 0.9, nesterov=True),
+             "SGD(momentum=0.9, nesterov=True): step along grad + momentum * buffer")
+    _compare(lambda ps: SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.1), _sgd_rule(0.05, 0.9, weight_decay=0.1),
+             "SGD(momentum=0.9, weight_decay=0.1), grad None at step 2", skip=(2,))
+    assert_raises(ValueError, lambda: SGD([Tensor(np.ones(2))], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+                  "SGD(nesterov=True, dampening=0.1)", must_mention=["nesterov"])
+
+
+@check("Part 4 · Adam")
+def check_adam(Adam):
+    optimizer = Adam([Tensor(np.ones(2))])
+    defaults = (optimizer.lr, tuple(optimizer.betas), optimizer.eps, optimizer.weight_decay)
+    assert defaults == (1e-3, (0.9, 0.999), 1e-8, 0), \
+        f"Adam's defaults should be lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, got {defaults}"
+    _compare(lambda ps: Adam(ps, lr=0.1), _adam_rule(0.1),
+             "Adam(lr=0.1) (is the bias correction 1 - beta ** step there, with step counting from 1?)")
+    _compare(lambda ps: Adam(ps, lr=0.1, betas=(0.8, 0.9), eps=1e-3), _adam_rule(0.1, (0.8, 0.9), 1e-3),
+             "Adam(lr=0.1, betas=(0.8, 0.9), eps=1e-3)")
+    _compare(lambda ps: Adam(ps, lr=0.1, weight_decay=0.5), _adam_rule(0.1, weight_decay=0.5),
+             "Adam(lr=0.1, weight_decay=0.5): L2 adds +weight_decay * p to the gradient")
+    _compare(lambda ps: Adam(ps, lr=0.1), _adam_rule(0.1), "Adam with grad None at step 2", skip=(2,))
+    assert_raises(ValueError, lambda: Adam([Tensor(np.ones(2))], betas=(0.9, 1.0)), "Adam(betas=(0.9, 1.0))",
+                  must_mention=["beta"])
+
+
+@check("Part 5 · AdamW")
+def check_adamw(AdamW):
+    assert AdamW([Tensor(np.ones(2))]).weight_decay == 1e-2, "AdamW's default weight_decay is 1e-2"
+    _compare(lambda ps: AdamW(ps, lr=0.1, weight_decay=0.5), _adam_rule(0.1, weight_decay=0.5, decoupled=True),
+             "AdamW(lr=0.1, weight_decay=0.5): first p *= 1 - lr * weight_decay, then Adam with the plain gradient")
+    _compare(lambda ps: AdamW(ps, lr=0.1), _adam_rule(0.1, weight_decay=1e-2, decoupled=True),
+             "AdamW(lr=0.1) with the default weight_decay")
+    _compare(lambda ps: AdamW(ps, lr=0.1, weight_decay=0.5), _adam_rule(0.1, weight_decay=0.5, decoupled=True),
+             "AdamW with grad None at steps 1 and 3 (no decay either on those steps)", skip=(1, 3))
