@@ -68,7 +68,7 @@ def check_linear(Linear):
     assert no_bias.bias is None and len(list(no_bias.parameters())) == 1, "bias=False should leave bias = None"
     assert_close(no_bias(Tensor(x_np)), x_np @ no_bias.weight.data.T, "Linear(4, 2, bias=False)", rtol=1e-4)
     assert_raises(ValueError, lambda: layer(Tensor(np.ones((3, 5)))), "Linear(4, 2) on a (3, 5) input",
-                  must_mention=["4", "(3, 5)"])
+                  must_mention=["Linear", "4", "(3, 5)"])
 
     manual_seed(0)
     wide = Linear(400, 50)
