@@ -548,10 +548,12 @@ for label, make in [("SGD lr=0.01", lambda ps: SGD(ps, lr=0.01)),
                     ("Adam lr=0.01", lambda ps: Adam(ps, lr=0.01))]:
     steps = steps_to_converge(make)
     print(f"{label:<34} {'did not converge in 5000' if steps is None else steps:>18}")
+print(f"\nprediction for plain SGD at lr=0.01: ln(1/sqrt(2e-6)) / 0.01 = {np.log(1 / np.sqrt(2e-6)) / 0.01:.0f} steps")
 
 # %% [markdown]
-# Read the table against the theory. SGD needs about ln(10⁶)/(lr·1) steps along the flat axis and cannot
-# raise `lr` past 2/100 without diverging. Momentum lets the flat direction accumulate speed, cutting the
+# Read the table against the theory. Along the flat axis SGD multiplies w₀ by (1 − lr) per step, and f < 10⁻⁶
+# needs w₀ < √(2·10⁻⁶), so it takes about ln(1/√(2·10⁻⁶))/lr ≈ 6.6/lr steps (printed above); it cannot
+# raise `lr` past 2/100 without diverging along the steep axis. Momentum lets the flat direction accumulate speed, cutting the
 # count several-fold at the same `lr`. Adam rescales each coordinate by its own gradient size, so the
 # condition number hardly matters — but with a fixed `lr` it moves each weight by about `lr` per step
 # near the minimum and may circle it before settling; its count depends strongly on `lr`. No optimizer
