@@ -1,0 +1,96 @@
+"""Each module-05 check accepts the reference and rejects a deliberately wrong implementation (a mutant)."""
+import numpy as np
+import pytest
+
+from tinytorch.checks import dataloader as checks
+from tinytorch.core.dataloader import DataLoader, TensorDataset, default_collate
+from tinytorch.core.tensor import Tensor
+from tinytorch.random import default_generator
+
+
+class Float32LabelsDataset(TensorDataset):
+    """Wraps every array with Tensor's float32 default: labels lose their int64 dtype."""
+
+    def __init__(self, *tensors):
+        super().__init__(*[Tensor(getattr(t, "data", t)) for t in tensors])
+
+
+class UncheckedDataset(TensorDataset):
+    def __init__(self, *tensors):
+        self.tensors = tuple(Tensor(t, dtype=np.asarray(getattr(t, "data", t)).dtype) for t in tensors)
+
+
+def float32_collate(samples):
+    if isinstance(samples[0], (tuple, list)):
+        return tuple(float32_collate(list(field)) for field in zip(*samples))
+    return Tensor(np.stack([getattr(s, "data", s) for s in samples]))  # float32 default: labels become floats
+
+
+def list_collate(samples):
+    """Stacks fields but returns a list of arrays, not Tensors."""
+    return [np.stack([getattr(s, "data", s) for s in field]) for field in zip(*samples)]
+
+
+class AlwaysDropsLast(DataLoader):
+    def __len__(self):
+        return len(self.dataset) // self.batch_size
+
+
+class NeverDropsLast(DataLoader):
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+
+class ItemByItemOnly(DataLoader):
+    def _fetch(self, indices):
+        return default_collate([self.dataset[int(i)] for i in indices])
+
+
+class SameOrderEveryEpoch(DataLoader):
+    def _epoch_order(self):
+        n = len(self.dataset)
+        return np.random.default_rng(0).permutation(n) if self.shuffle else np.arange(n)
+
+
+class GeneratorCapturedAtInit(DataLoader):
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None):
+        super().__init__(dataset, batch_size, shuffle, drop_last, generator or default_generator())
+
+
+class ShuffleIgnored(DataLoader):
+    def _epoch_order(self):
+        return np.arange(len(self.dataset))
+
+
+REFERENCE = [
+    (checks.check_tensor_dataset, TensorDataset),
+    (checks.check_collate, default_collate),
+    (checks.check_batching, DataLoader),
+    (checks.check_shuffling, DataLoader),
+]
+
+MUTANTS = [
+    (checks.check_tensor_dataset, Float32LabelsDataset),
+    (checks.check_tensor_dataset, UncheckedDataset),
+    (checks.check_collate, float32_collate),
+    (checks.check_collate, list_collate),
+    (checks.check_batching, AlwaysDropsLast),
+    (checks.check_batching, NeverDropsLast),
+    (checks.check_batching, ItemByItemOnly),
+    (checks.check_shuffling, SameOrderEveryEpoch),
+    (checks.check_shuffling, GeneratorCapturedAtInit),
+    (checks.check_shuffling, ShuffleIgnored),
+]
+
+
+@pytest.mark.parametrize("check,reference", REFERENCE, ids=[c.__name__ for c, _ in REFERENCE])
+def test_check_accepts_the_reference(check, reference, capsys):
+    check(reference)
+    assert "✅" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check,mutant", MUTANTS, ids=[f"{c.__name__}-{m.__name__}" for c, m in MUTANTS])
+def test_check_rejects_a_wrong_implementation(check, mutant):
+    with pytest.raises(AssertionError) as failure:
+        check(mutant)
+    assert "Part" in str(failure.value)
