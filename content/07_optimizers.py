@@ -367,8 +367,8 @@ check_adamw(AdamW)
 # function, with the PyTorch loop `zero_grad → forward → backward → step`. Autograd is module 06's job;
 # so that this notebook stands on its own, `backward_by_hand` computes the mean-squared-error gradients
 # in numpy from calculus: for `loss = mean((pred − y)²)`, `∂loss/∂pred = 2(pred − y)/N`, then
-# `∂loss/∂W = (∂loss/∂pred)ᵀ · x` and `∂loss/∂b = Σ ∂loss/∂pred`. In module 08 `loss.backward()` fills
-# the same `.grad` fields and the optimizer code does not change.
+# `∂loss/∂W = (∂loss/∂pred)ᵀ · x` and `∂loss/∂b = Σ ∂loss/∂pred`. The autograd cell further down fills
+# the same `.grad` fields with `loss.backward()` instead, and the optimizer code does not change.
 
 # %%
 rng = np.random.default_rng(0)
@@ -412,6 +412,39 @@ print(f"true W, b: {true_W.ravel()}, {true_b} | loss of the true W, b on this da
 # (its standard deviation is 0.1, so about 0.1² = 0.01; a fitted model can go slightly below it on the
 # training data).
 # This problem is well conditioned, so plain SGD is already fast; the systems analysis builds one where it is not.
+
+# %% [markdown]
+# ### The same loop with autograd
+# With module 03's `Linear`, module 04's `MSELoss` and module 06's autograd, `loss.backward()` takes the
+# place of `backward_by_hand`. First confirm that both fill in the same gradients, then train with your
+# `Adam` — the optimizer code is the same; only where `.grad` comes from has changed.
+
+# %%
+from tinytorch.core.autograd import enable_autograd
+from tinytorch.core.layers import Linear
+from tinytorch.core.losses import MSELoss
+from tinytorch.random import manual_seed
+
+enable_autograd()  # `import tinytorch` already switches it on; calling it again changes nothing
+x_t, y_t = Tensor(x.data), Tensor(y.data)
+manual_seed(0)  # repeatable initial weights
+model = Linear(3, 1)
+loss_fn = MSELoss()
+loss_fn(model(x_t), y_t).backward()
+W_copy, b_copy = Tensor(model.weight.data.copy()), Tensor(model.bias.data.copy())
+backward_by_hand(W_copy, b_copy, x_t, y_t)
+print("loss.backward() and backward_by_hand agree:",
+      np.allclose(model.weight.grad.data, W_copy.grad.data, atol=1e-5)
+      and np.allclose(model.bias.grad.data, b_copy.grad.data, atol=1e-5))
+
+optimizer = Adam(model.parameters(), lr=0.1)
+for step in range(100):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x_t), y_t)
+    loss.backward()
+    optimizer.step()
+print(f"after 100 Adam steps with autograd: loss {loss.item():.4f}, "
+      f"W {np.round(model.weight.data.ravel(), 2)}, b {np.round(model.bias.data, 2)}")
 
 # %% [markdown]
 # ## Systems analysis · measured
