@@ -1,9 +1,25 @@
 """tinytorch: a PyTorch-compatible deep-learning framework built from first principles on numpy.
 
-Each course module exports its reference code into tinytorch/core/; this file gathers the public API.
+Each course module exports its reference code into tinytorch/core/; this file gathers the public API
+and switches gradient tracking on, as module 06 teaches.
 """
 from tinytorch.core.tensor import Tensor
+from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
+from tinytorch.core.layers import Dropout, Linear, Module, Parameter, Sequential
+from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from tinytorch.core.dataloader import DataLoader, Dataset, TensorDataset
+from tinytorch.core.autograd import enable_autograd, is_grad_enabled, no_grad
+from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
 from tinytorch.random import manual_seed
 
+enable_autograd()
+
 __version__ = "0.1.0"
-__all__ = ["Tensor", "manual_seed"]
+__all__ = [
+    "Tensor", "manual_seed", "enable_autograd", "no_grad", "is_grad_enabled",
+    "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax",
+    "Module", "Parameter", "Linear", "Sequential", "Dropout",
+    "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
+    "Dataset", "TensorDataset", "DataLoader",
+    "Optimizer", "SGD", "Adam", "AdamW",
+]

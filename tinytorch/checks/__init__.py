@@ -48,3 +48,18 @@ def assert_raises(error_type, action, what, must_mention=()):
     except Exception as err:
         raise AssertionError(f"{what}: expected {error_type.__name__}, got {type(err).__name__}: {err}") from None
     raise AssertionError(f"{what}: expected {error_type.__name__}, but nothing was raised")
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Central finite differences of the scalar function f at the float64 array x (one entry at a time)."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + eps
+        above = f(x.copy())
+        x[index] = original - eps
+        below = f(x.copy())
+        x[index] = original
+        grad[index] = (above - below) / (2 * eps)
+    return grad

@@ -1,0 +1,854 @@
+# %% [markdown]
+# # Module 06 · Autograd
+#
+# Training a network means nudging every weight against the gradient of the loss. A model with a
+# million weights needs a million partial derivatives per step — computed exactly, and in about the time
+# of one forward pass. **Reverse-mode automatic differentiation** does that, and it is the engine inside
+# every deep-learning framework. In this module you build it, and then switch it on for the `Tensor`
+# you wrote in module 01 without changing a line of modules 01–05.
+#
+# ```text
+# Connection map
+#   Prerequisites : 01 Tensor (ops), 02 Activations, 03 Layers, 04 Losses (what we differentiate)
+#   Focus (06)    : the computational graph, one backward rule per op, the chain rule in reverse
+#                   topological order, enable_autograd()
+#   Unlocks       : 07 Optimizers (they consume .grad), 08 Training, every later model
+# ```
+#
+# ## Learning objectives
+# 1. Explain the computational graph a forward pass leaves behind, and why reverse mode costs about one
+#    extra forward pass no matter how many parameters there are.
+# 2. Write the backward rule of each operation, including **un-broadcasting** a gradient back to an
+#    input's shape.
+# 3. Implement `backward()` over a topologically sorted graph — iteratively, so a 10,000-op chain works.
+# 4. Turn gradient tracking on for the module-01 `Tensor` with `enable_autograd()`, with PyTorch's
+#    `requires_grad`, `.grad`, `backward()`, `detach()` and `no_grad()`.
+# 5. **Measure** the memory the graph keeps alive (nodes and saved tensors) as a network gets deeper.
+
+# %% [markdown]
+# ## Part 1 · The graph and the chain rule
+#
+# Take `y = (a * b) + a`. The forward pass computes values left to right. If every result remembers
+# *which operation made it and from which inputs*, the pass leaves a graph behind:
+#
+# ```text
+#   a ──┬──► mul ──► t ──► add ──► y
+#   b ──┘             a ──┘
+# ```
+#
+# The chain rule walks it backwards. Start with ∂y/∂y = 1; each operation receives the gradient of its
+# output and turns it into gradients of its inputs; where a value feeds several operations (`a` above),
+# the contributions **add up**:
+#
+# * `add`: ∂y/∂t = 1 · 1, ∂y/∂a (direct) = 1
+# * `mul`: ∂y/∂a (through t) = ∂y/∂t · b, ∂y/∂b = ∂y/∂t · a
+# * total: ∂y/∂a = 1 + b, ∂y/∂b = a.
+#
+# Each operation therefore needs one object that remembers its inputs (and anything else its rule needs)
+# and knows its local rule. PyTorch calls them *grad_fn* nodes (`AddBackward0`, `MulBackward0`, ...);
+# ours is a `Function`. Gradients travel as plain numpy arrays: the graph bookkeeping stays in Python,
+# the arithmetic in numpy.
+
+# %%
+#| export
+#| default_exp core.autograd
+import math
+
+import numpy as np
+
+from tinytorch.core.tensor import MaxResult, Tensor
+
+
+class Function:
+    """One recorded operation: its input Tensors, what its rule needs, and the rule itself."""
+
+    def __init__(self, *inputs, **saved):
+        self.inputs = inputs
+        vars(self).update(saved)  # e.g. self.dim, self.output: whatever backward() needs
+
+    def backward(self, grad_output):
+        """Given dLoss/dOutput (a numpy array), return dLoss/dInput for each input (or None)."""
+        raise NotImplementedError(f"{type(self).__name__} has no backward rule")
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+# %% [markdown]
+# ## Part 2 · Un-broadcasting
+#
+# Broadcasting (module 01) silently stretched inputs in the forward pass: a bias of shape `(3,)` was added
+# to every row of a `(64, 3)` batch. The output's gradient has the output's shape `(64, 3)`, but the bias
+# needs a gradient of *its* shape `(3,)`. Each of the 64 rows used the same bias, so the 64 contributions
+# add up: **sum the gradient over every dimension that broadcasting created or stretched.**
+#
+# ```text
+# grad (64, 3) ──sum over dim 0──► (3,)          grad (4, 5) ──sum over dim 1, keep it──► (4, 1)
+# ```
+
+# %%
+#| export
+def unbroadcast(grad, shape):
+    """Sum `grad` down to `shape`: undo the broadcasting that made an input of `shape` bigger."""
+    # HINT: first sum over the leading dimensions grad has in excess (grad.ndim - len(shape) of them);
+    # HINT: then, for every dim where shape has size 1 but grad does not, sum with keepdims=True.
+    ### BEGIN SOLUTION
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(d for d, size in enumerate(shape) if size == 1 and grad.shape[d] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+    ### END SOLUTION
+
+
+# %% [markdown]
+# ### Check Part 2
+
+# %%
+from tinytorch.checks.autograd import check_unbroadcast
+
+check_unbroadcast(unbroadcast)
+
+# %% [markdown]
+# ## Part 3 · Backward rules for arithmetic
+#
+# For `out = a ∘ b` with output gradient `g` (same shape as `out`), the local rules are
+#
+# | op | ∂/∂a | ∂/∂b |
+# |---|---|---|
+# | `a + b` | `g` | `g` |
+# | `a - b` | `g` | `-g` |
+# | `a * b` | `g · b` | `g · a` |
+# | `a / b` | `g / b` | `-g · a / b²` |
+#
+# each then un-broadcast to the input's shape. `self.inputs` holds the two input Tensors; use their
+# `.data`.
+
+# %%
+#| export
+class AddBackward(Function):
+    def backward(self, grad):
+        a, b = self.inputs
+        # HINT: both inputs receive grad unchanged, un-broadcast to a.shape and b.shape.
+        ### BEGIN SOLUTION
+        return unbroadcast(grad, a.shape), unbroadcast(grad, b.shape)
+        ### END SOLUTION
+
+
+class SubBackward(Function):
+    def backward(self, grad):
+        a, b = self.inputs
+        # HINT: like AddBackward, but b receives -grad.
+        ### BEGIN SOLUTION
+        return unbroadcast(grad, a.shape), unbroadcast(-grad, b.shape)
+        ### END SOLUTION
+
+
+class MulBackward(Function):
+    def backward(self, grad):
+        a, b = self.inputs
+        # HINT: a receives grad * b.data and b receives grad * a.data, each un-broadcast.
+        ### BEGIN SOLUTION
+        return unbroadcast(grad * b.data, a.shape), unbroadcast(grad * a.data, b.shape)
+        ### END SOLUTION
+
+
+class DivBackward(Function):
+    def backward(self, grad):
+        a, b = self.inputs
+        # HINT: a receives grad / b.data; b receives -grad * a.data / b.data**2; un-broadcast both.
+        ### BEGIN SOLUTION
+        return unbroadcast(grad / b.data, a.shape), unbroadcast(-grad * a.data / b.data ** 2, b.shape)
+        ### END SOLUTION
+
+
+# %% [markdown]
+# ### Check Part 3
+
+# %%
+from tinytorch.checks.autograd import check_arithmetic_backward
+
+check_arithmetic_backward(AddBackward, SubBackward, MulBackward, DivBackward)
+
+# %% [markdown]
+# ## Part 4 · Matrix multiplication and reductions
+#
+# For `C = A @ B` with `A (n, k)`, `B (k, m)` and output gradient `G (n, m)`:
+#
+# $$\frac{\partial L}{\partial A} = G\,B^\top \quad (n, m)(m, k) = (n, k), \qquad
+#   \frac{\partial L}{\partial B} = A^\top G \quad (k, n)(n, m) = (k, m).$$
+#
+# Check the shapes and the formula writes itself. The backward pass of a matmul costs **two** matmuls:
+# that is why a training step costs about three forward passes. Batched inputs `(batch, n, k)` work the
+# same with the last two dimensions swapped, followed by un-broadcasting; 1-D operands are treated as a
+# row (on the left) or a column (on the right) — the code below handles those cases for you.
+#
+# A **sum** copies its output gradient back to every element that was summed; a **mean** also divides by
+# the count. With `keepdim=False` the reduced dimensions are gone from the gradient, so put them back
+# (size 1) before broadcasting to the input's shape.
+
+# %%
+#| export
+class MatmulBackward(Function):
+    def backward(self, grad):
+        a, b = self.inputs
+        # Treat 1-D operands as (1, k) rows / (k, 1) columns, like np.matmul does.
+        a2 = a.data[None, :] if a.ndim == 1 else a.data
+        b2 = b.data[:, None] if b.ndim == 1 else b.data
+        g = grad
+        if b.ndim == 1:  # restore the column dim first, so a 0-d grad (vector @ vector) becomes (1, 1)
+            g = np.expand_dims(g, -1)
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        # HINT: grad_a = g @ swapaxes(b2, -1, -2) and grad_b = swapaxes(a2, -1, -2) @ g; then squeeze
+        # HINT: the axis added for a 1-D operand (axis -2 of grad_a, axis -1 of grad_b) and un-broadcast
+        # HINT: both to a.shape and b.shape.
+        ### BEGIN SOLUTION
+        grad_a = g @ np.swapaxes(b2, -1, -2)
+        grad_b = np.swapaxes(a2, -1, -2) @ g
+        if a.ndim == 1:
+            grad_a = grad_a.squeeze(-2)
+        if b.ndim == 1:
+            grad_b = grad_b.squeeze(-1)
+        return unbroadcast(grad_a, a.shape), unbroadcast(grad_b, b.shape)
+        ### END SOLUTION
+
+
+def _restore_reduced_dims(grad, shape, dim, keepdim):
+    """Give a reduction's gradient back the size-1 dims that keepdim=False dropped."""
+    if dim is None:
+        return np.reshape(grad, (1,) * len(shape))
+    if keepdim:
+        return grad
+    dims = sorted(d % len(shape) for d in (dim if isinstance(dim, tuple) else (dim,)))
+    return np.expand_dims(grad, tuple(dims))
+
+
+class SumBackward(Function):
+    def backward(self, grad):
+        (x,) = self.inputs
+        # HINT: restore the reduced dims with _restore_reduced_dims(grad, x.shape, self.dim, self.keepdim),
+        # HINT: then np.broadcast_to(..., x.shape). Return a one-element tuple.
+        ### BEGIN SOLUTION
+        return (np.broadcast_to(_restore_reduced_dims(grad, x.shape, self.dim, self.keepdim), x.shape),)
+        ### END SOLUTION
+
+
+class MeanBackward(Function):
+    def backward(self, grad):
+        (x,) = self.inputs
+        restored = _restore_reduced_dims(grad, x.shape, self.dim, self.keepdim)
+        return (np.broadcast_to(restored, x.shape) * (restored.size / x.numel()),)  # each output averaged numel/outputs elements
+
+
+class MaxBackward(Function):
+    """The gradient goes to the element that was the maximum; ties over the whole tensor share it."""
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        if self.dim is None:
+            winners = x.data == x.data.max()
+            return (winners * (grad / winners.sum()),)
+        indices = self.indices if self.keepdim else np.expand_dims(self.indices, self.dim)
+        spread = np.zeros(x.shape, dtype=grad.dtype)
+        np.put_along_axis(spread, indices, _restore_reduced_dims(grad, x.shape, self.dim, self.keepdim),
+                          axis=self.dim)
+        return (spread,)
+
+
+# %% [markdown]
+# ### Check Part 4
+
+# %%
+from tinytorch.checks.autograd import check_matmul_and_sum_backward
+
+check_matmul_and_sum_backward(MatmulBackward, SumBackward)
+
+# %% [markdown]
+# ## Part 5 · Shapes, indexing and element-wise maths
+#
+# The remaining rules are given: read each and convince yourself of it.
+#
+# * `reshape` and `transpose` move no numbers, so the gradient is only reshaped / transposed back.
+# * Indexing `x[idx]` picks elements; the gradient goes back to the picked positions. An index array may
+#   pick the same element twice (`x[[0, 0]]`), so contributions are *added* with `np.add.at`, not assigned.
+# * `x ** p` (a number p): `p · x^(p-1)`; `exp`: the output itself; `log`: `1 / x`; `sqrt(x) = x ** 0.5`.
+#
+# `exp`, `log`, `sqrt` and `**` are new `Tensor` methods: module 01 did not need them, losses and
+# normalisation layers do.
+
+# %%
+#| export
+class ReshapeBackward(Function):
+    def backward(self, grad):
+        return (grad.reshape(self.inputs[0].shape),)
+
+
+class TransposeBackward(Function):
+    def backward(self, grad):
+        return (np.swapaxes(grad, self.dim0, self.dim1),)
+
+
+class GetitemBackward(Function):
+    def backward(self, grad):
+        (x,) = self.inputs
+        spread = np.zeros(x.shape, dtype=grad.dtype)
+        np.add.at(spread, self.index, grad)  # repeated indices accumulate
+        return (spread,)
+
+
+class PowBackward(Function):
+    def backward(self, grad):
+        (x,) = self.inputs
+        return (grad * self.exponent * x.data ** (self.exponent - 1),)
+
+
+class ExpBackward(Function):
+    def backward(self, grad):
+        return (grad * self.output,)
+
+
+class LogBackward(Function):
+    def backward(self, grad):
+        return (grad / self.inputs[0].data,)
+
+
+def _pow(self, exponent):
+    if not isinstance(exponent, (int, float)):
+        raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
+    return Tensor(self.data ** exponent, dtype=self.dtype)
+
+
+def _exp(self):
+    return Tensor(np.exp(self.data), dtype=self.dtype)
+
+
+def _log(self):
+    return Tensor(np.log(self.data), dtype=self.dtype)
+
+
+# %% [markdown]
+# ## Part 6 · Activations and losses: fused backward rules
+#
+# Modules 02 and 04 computed activations and losses directly in numpy, in their numerically stable forms.
+# Rather than differentiate through those formulas operation by operation, each gets one *fused* rule —
+# fewer graph nodes, less saved memory, and better numerics:
+#
+# | forward | backward (g is the output gradient) |
+# |---|---|
+# | ReLU `max(x, 0)` | `g · [x > 0]` |
+# | Sigmoid `s = σ(x)` | `g · s · (1 − s)` |
+# | Tanh `t = tanh x` | `g · (1 − t²)` |
+# | GELU `x Φ(x)` | `g · (Φ(x) + x φ(x))` (exact); the tanh form differentiates its own formula |
+# | Softmax `s` | `s · (g − Σ g·s)` over `dim` |
+# | MSE, mean of `(x − y)²` | `g · 2 (x − y) / N` |
+# | CrossEntropy of logits `z`, class `c` | `g · (softmax(z) − onehot(c)) / N` |
+# | BCEWithLogits | `g · (σ(x) − y) / N` |
+#
+# (`/ N` for `reduction="mean"`, nothing for `"sum"`; for `"none"`, g is per element.) The cross-entropy
+# rule is the reason classifiers train so well: its gradient is bounded by 1 however wrong the logits.
+
+# %%
+#| export
+from tinytorch.core import activations, losses
+
+
+class ReLUBackward(Function):
+    def backward(self, grad):
+        return (grad * (self.inputs[0].data > 0),)
+
+
+class SigmoidBackward(Function):
+    def backward(self, grad):
+        # HINT: self.output holds σ(x) as a numpy array: return (grad * s * (1 - s),).
+        ### BEGIN SOLUTION
+        s = self.output
+        return (grad * s * (1 - s),)
+        ### END SOLUTION
+
+
+class TanhBackward(Function):
+    def backward(self, grad):
+        return (grad * (1 - self.output ** 2),)
+
+
+class GELUBackward(Function):
+    def backward(self, grad):
+        x = self.inputs[0].data
+        if self.approximate == "tanh":
+            c = math.sqrt(2 / math.pi)  # a Python float keeps float32 arrays float32
+            inner = c * (x + 0.044715 * x ** 3)
+            t = np.tanh(inner)
+            slope = 0.5 * (1 + t) + 0.5 * x * (1 - t ** 2) * c * (1 + 3 * 0.044715 * x ** 2)
+        else:
+            cdf = 0.5 * (1 + activations.erf(x / math.sqrt(2)))
+            pdf = np.exp(-0.5 * x ** 2) / math.sqrt(2 * math.pi)
+            slope = cdf + x * pdf
+        return (grad * slope,)
+
+
+class SoftmaxBackward(Function):
+    def backward(self, grad):
+        s = self.output
+        return (s * (grad - (grad * s).sum(axis=self.dim, keepdims=True)),)
+
+
+def _reduce_scale(grad, reduction, count):
+    """The factor a loss's per-element gradient is multiplied by under each reduction."""
+    return grad / count if reduction == "mean" else grad
+
+
+class MSEBackward(Function):
+    def backward(self, grad):
+        prediction, target = self.inputs
+        slope = _reduce_scale(grad, self.reduction, prediction.numel()) * 2 * (prediction.data - target.data)
+        return unbroadcast(slope, prediction.shape), unbroadcast(-slope, target.shape)
+
+
+class CrossEntropyBackward(Function):
+    def backward(self, grad):
+        logits = self.inputs[0].data
+        # HINT: softmax of the logits row by row (subtract the row max before exp), minus 1 at each row's
+        # HINT: target class (self.target holds the int class indices); scale with
+        # HINT: _reduce_scale(grad, self.reduction, len(logits)) — for reduction "none" grad has one value
+        # HINT: per row, so reshape it to (N, 1) first.
+        ### BEGIN SOLUTION
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+        probabilities[np.arange(len(logits)), self.target] -= 1
+        scale = grad.reshape(-1, 1) if self.reduction == "none" else grad
+        return (_reduce_scale(scale, self.reduction, len(logits)) * probabilities,)
+        ### END SOLUTION
+
+
+class BCEWithLogitsBackward(Function):
+    def backward(self, grad):
+        logits = self.inputs[0].data
+        sigmoid = np.exp(-np.logaddexp(0, -logits))  # σ(x) without overflow
+        return (_reduce_scale(grad, self.reduction, logits.size) * (sigmoid - self.target),)
+
+
+# %% [markdown]
+# ### Check Part 6
+
+# %%
+from tinytorch.checks.autograd import check_fused_backward
+
+check_fused_backward(SigmoidBackward, CrossEntropyBackward)
+
+# %% [markdown]
+# ## Part 7 · `backward()`: the chain rule in reverse topological order
+#
+# `loss.backward()` must visit every node *after* all the nodes that use it, so that a node's gradient is
+# complete — all contributions summed — before it is passed on. That order is a **reverse topological
+# order** of the graph. We find a topological order with a depth-first search and walk it backwards.
+#
+# micrograd and many tutorials write the search recursively. Python's recursion limit (about 1,000
+# frames) then breaks on a deep graph: an RNN unrolled over a long sequence or a 10,000-step chain. Ours
+# uses an explicit stack instead: push `(node, False)` to visit a node's inputs first, `(node, True)` to
+# emit the node once they are done.
+#
+# Then:
+# 1. the output's gradient is `gradient` (or 1 for a scalar, as in PyTorch: `backward()` on a non-scalar
+#    needs an explicit gradient);
+# 2. each node in reverse topological order hands its gradient to its `Function`, and adds the returned
+#    gradients to its inputs' running totals;
+# 3. a **leaf** (a tensor the user made, with `requires_grad=True`) has no Function: its total is *added*
+#    to `.grad`. PyTorch accumulates across `backward()` calls, which is why training loops call
+#    `zero_grad()`.
+
+# %%
+#| export
+def topological_order(root):
+    """Every tensor that requires grad reachable from root, each after all of its inputs."""
+    # HINT: an explicit stack of (tensor, inputs_done) pairs and a set of visited ids; when a tensor is
+    # HINT: first popped push (tensor, True) then (each input that requires grad, False); when popped with
+    # HINT: True, append it to the order.
+    ### BEGIN SOLUTION
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        if tensor._grad_fn is not None:
+            stack.extend((t, False) for t in tensor._grad_fn.inputs if t.requires_grad and id(t) not in visited)
+    return order
+    ### END SOLUTION
+
+
+def backward(self, gradient=None):
+    """Compute d(self)/d(leaf) for every leaf that requires grad, adding it into leaf.grad."""
+    if not self.requires_grad:
+        raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn; create the "
+                           "inputs with requires_grad=True (and not inside no_grad())")
+    if gradient is None:
+        if self.numel() != 1:
+            raise RuntimeError(f"backward(): grad can be implicitly created only for scalar outputs; this "
+                               f"output has shape {self.shape}: pass gradient= of that shape")
+        gradient = np.ones(self.shape, dtype=self.dtype)
+    gradient = np.asarray(getattr(gradient, "data", gradient), dtype=self.dtype)
+    if gradient.shape != self.shape:
+        raise ValueError(f"backward(): gradient has shape {gradient.shape}, the output has shape {self.shape}")
+
+    grads = {id(self): gradient}
+    for tensor in reversed(topological_order(self)):
+        grad = grads.pop(id(tensor), None)
+        if grad is None:
+            continue
+        if tensor._grad_fn is None:  # a leaf: accumulate, as PyTorch does
+            total = np.array(grad, dtype=tensor.dtype)  # its own writable copy: grads may alias each other
+            if tensor.grad is not None:
+                total += tensor.grad.data
+            tensor.grad = Tensor(total, dtype=tensor.dtype)
+            continue
+        for parent, parent_grad in zip(tensor._grad_fn.inputs, tensor._grad_fn.backward(grad)):
+            if parent_grad is not None and parent.requires_grad:
+                key = id(parent)
+                grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+
+
+# %% [markdown]
+# ## Part 8 · `enable_autograd()`: teaching the module-01 Tensor to remember
+#
+# Now connect it all. `enable_autograd()` replaces each Tensor operation by a version that calls the
+# original (module 01's code, with its shape checks) and then, if any input requires grad and gradient
+# mode is on, records a `Function` on the result. Tensors that do not require grad pay one `if` — so
+# modules 01–05 keep working exactly as before. The same is done to the `forward` of the activations
+# (02) and losses (04).
+#
+# This is *progressive disclosure*: you met the Tensor first without gradients; now the same class gains
+# PyTorch's gradient API:
+#
+# | API | meaning |
+# |---|---|
+# | `Tensor(x, requires_grad=True)` | a leaf whose gradient we want |
+# | `t.grad` | the accumulated gradient (a Tensor) or `None` |
+# | `t.backward(gradient=None)` | run reverse mode from `t` |
+# | `t.detach()` | the same numbers, cut from the graph |
+# | `with no_grad():` | record nothing (evaluation, optimizer updates) |
+#
+# The code below is plumbing — read it, there is nothing to fill in.
+
+# %%
+#| export
+class _GradMode:
+    enabled = True
+
+
+class no_grad:
+    """Context manager: operations inside record no graph (like torch.no_grad())."""
+
+    def __enter__(self):
+        self.previous, _GradMode.enabled = _GradMode.enabled, False
+
+    def __exit__(self, *exc_info):
+        _GradMode.enabled = self.previous
+
+
+def is_grad_enabled():
+    return _GradMode.enabled
+
+
+def _record(result, function, *inputs, **saved):
+    """Attach `function` to `result` when gradients must flow from it to `inputs`."""
+    if _GradMode.enabled and any(t.requires_grad for t in inputs):
+        result.requires_grad = True
+        result._grad_fn = function(*inputs, **saved)
+    return result
+
+
+def _as_tensor(value, like):
+    return value if isinstance(value, Tensor) else Tensor(value, dtype=like.dtype)
+
+
+def _originals(owner, names):
+    """The un-patched methods of `owner`, captured once, so enabling twice never wraps twice."""
+    if "_autograd_originals" not in vars(owner):
+        owner._autograd_originals = {name: getattr(owner, name) for name in names}
+    return owner._autograd_originals
+
+
+_BINARY_RULES = {np.add: AddBackward, np.subtract: SubBackward, np.multiply: MulBackward, np.divide: DivBackward}
+_TENSOR_OPS = ["__init__", "_elementwise", "__matmul__", "sum", "mean", "max", "reshape", "transpose",
+               "__getitem__"]
+
+
+def enable_autograd():
+    """Give Tensor (module 01), the activations (02) and the losses (04) gradient tracking."""
+    op = _originals(Tensor, _TENSOR_OPS)
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        op["__init__"](self, data, dtype)
+        if requires_grad and not np.issubdtype(self.dtype, np.floating):
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
+        self.requires_grad = requires_grad
+        self.grad = None
+        self._grad_fn = None
+
+    def _elementwise(self, other, np_op, name):
+        other = _as_tensor(other, self)
+        return _record(op["_elementwise"](self, other, np_op, name), _BINARY_RULES[np_op], self, other)
+
+    def __matmul__(self, other):
+        other = _as_tensor(other, self)
+        return _record(op["__matmul__"](self, other), MatmulBackward, self, other)
+
+    def tensor_sum(self, dim=None, keepdim=False):
+        return _record(op["sum"](self, dim, keepdim), SumBackward, self, dim=dim, keepdim=keepdim)
+
+    def tensor_mean(self, dim=None, keepdim=False):
+        return _record(op["mean"](self, dim, keepdim), MeanBackward, self, dim=dim, keepdim=keepdim)
+
+    def tensor_max(self, dim=None, keepdim=False):
+        result = op["max"](self, dim, keepdim)
+        if dim is None:
+            return _record(result, MaxBackward, self, dim=None, keepdim=keepdim)
+        _record(result.values, MaxBackward, self, dim=dim, keepdim=keepdim, indices=result.indices.data)
+        return result
+
+    def reshape(self, *shape):
+        return _record(op["reshape"](self, *shape), ReshapeBackward, self)
+
+    def transpose(self, dim0, dim1):
+        return _record(op["transpose"](self, dim0, dim1), TransposeBackward, self, dim0=dim0, dim1=dim1)
+
+    def __getitem__(self, index):
+        result = op["__getitem__"](self, index)
+        return _record(result, GetitemBackward, self, index=_numpy_index(index))
+
+    def tensor_pow(self, exponent):
+        return _record(_pow(self, exponent), PowBackward, self, exponent=exponent)
+
+    def tensor_exp(self):
+        result = _exp(self)
+        return _record(result, ExpBackward, self, output=result.data)
+
+    def tensor_log(self):
+        return _record(_log(self), LogBackward, self)
+
+    def detach(self):
+        return Tensor(self.data, dtype=self.dtype)
+
+    Tensor.requires_grad, Tensor.grad, Tensor._grad_fn = False, None, None  # defaults for old tensors
+    Tensor.__init__, Tensor._elementwise, Tensor.__matmul__ = __init__, _elementwise, __matmul__
+    Tensor.sum, Tensor.mean, Tensor.max = tensor_sum, tensor_mean, tensor_max
+    Tensor.reshape, Tensor.transpose, Tensor.__getitem__ = reshape, transpose, __getitem__
+    Tensor.__pow__, Tensor.exp, Tensor.log = tensor_pow, tensor_exp, tensor_log
+    Tensor.sqrt = lambda self: self ** 0.5
+    Tensor.backward, Tensor.detach = backward, detach
+    _enable_module_gradients()
+
+
+def _numpy_index(index):
+    """The index as numpy sees it: Tensor parts unwrapped to int64 (or boolean) arrays, as in module 01."""
+    def unwrap(part):
+        if isinstance(part, Tensor):
+            return part.data if part.dtype == np.bool_ else part.data.astype(np.int64)
+        return part
+    return tuple(unwrap(p) for p in index) if isinstance(index, tuple) else unwrap(index)
+
+
+def _class_targets(target):
+    return np.asarray(getattr(target, "data", target)).astype(np.int64)
+
+
+def _float_targets(target, like):
+    return np.asarray(getattr(target, "data", target), dtype=like.dtype)
+
+
+def _enable_module_gradients():
+    """Wrap the forward of every activation and loss so its result records the fused rule."""
+    def track(cls, record):
+        original = _originals(cls, ["forward"])["forward"]
+        cls.forward = lambda self, *args: record(self, original(self, *args), *args)
+
+    track(activations.ReLU, lambda m, out, x: _record(out, ReLUBackward, x))
+    track(activations.Sigmoid, lambda m, out, x: _record(out, SigmoidBackward, x, output=out.data))
+    track(activations.Tanh, lambda m, out, x: _record(out, TanhBackward, x, output=out.data))
+    track(activations.GELU, lambda m, out, x: _record(out, GELUBackward, x, approximate=m.approximate))
+    track(activations.Softmax, lambda m, out, x: _record(out, SoftmaxBackward, x, output=out.data, dim=m.dim))
+    track(losses.MSELoss, lambda m, out, x, y: _record(out, MSEBackward, x, _as_tensor(y, x), reduction=m.reduction))
+    track(losses.CrossEntropyLoss, lambda m, out, x, y: _record(
+        out, CrossEntropyBackward, x, target=_class_targets(y), reduction=m.reduction))
+    track(losses.BCEWithLogitsLoss, lambda m, out, x, y: _record(
+        out, BCEWithLogitsBackward, x, target=_float_targets(y, x), reduction=m.reduction))
+
+
+# %% [markdown]
+# Switch it on, then check the whole engine: gradients against finite differences, a diamond-shaped graph,
+# accumulation across calls, a 10,000-operation chain, `no_grad()`, and module-01 code unchanged.
+
+# %%
+enable_autograd()
+
+from tinytorch.checks.autograd import check_autograd_engine
+
+check_autograd_engine(Tensor, no_grad)
+
+# %% [markdown]
+# ## Use it · gradients of a small network, checked by finite differences
+#
+# This is how every rule in this module was verified, and how you should test any new operation:
+# nudge one input by ±ε, see how the loss moves, compare with the gradient.
+#
+# $$\frac{\partial L}{\partial w} \approx \frac{L(w + \varepsilon) - L(w - \varepsilon)}{2\varepsilon}$$
+#
+# In float64 with ε = 1e-6 the two agree to about 1e-8; in float32 rounding errors make the estimate
+# useless, which is why gradient checks run in float64.
+
+# %%
+from tinytorch.core.activations import Tanh
+from tinytorch.core.layers import Linear
+from tinytorch.core.losses import CrossEntropyLoss
+
+rng = np.random.default_rng(0)
+x_np = rng.standard_normal((8, 5))
+y_np = rng.integers(0, 3, size=8)
+w1_np, w2_np = rng.standard_normal((4, 5)) * 0.5, rng.standard_normal((3, 4)) * 0.5
+
+
+def network_loss(w1, w2):
+    hidden = Tanh()(Tensor(x_np, dtype=np.float64) @ w1.T)
+    return CrossEntropyLoss()(hidden @ w2.T, y_np)
+
+
+w1 = Tensor(w1_np, dtype=np.float64, requires_grad=True)
+w2 = Tensor(w2_np, dtype=np.float64, requires_grad=True)
+loss = network_loss(w1, w2)
+loss.backward()
+
+eps = 1e-6
+numeric = np.zeros_like(w1_np)
+for index in np.ndindex(w1_np.shape):
+    plus, minus = w1_np.copy(), w1_np.copy()
+    plus[index] += eps
+    minus[index] -= eps
+    with no_grad():
+        numeric[index] = (network_loss(Tensor(plus, dtype=np.float64), w2).item()
+                          - network_loss(Tensor(minus, dtype=np.float64), w2).item()) / (2 * eps)
+print(f"loss = {loss.item():.6f}")
+print(f"max |autograd - finite difference| for w1: {np.abs(w1.grad.data - numeric).max():.2e}")
+
+# %% [markdown]
+# And a real layer from module 03, unchanged since you wrote it: its weight now receives a gradient.
+
+# %%
+layer = Linear(5, 3)
+out = CrossEntropyLoss()(layer(Tensor(x_np)), y_np)
+out.backward()
+print("loss:", round(out.item(), 4), "| weight.grad shape:", layer.weight.grad.shape,
+      "| bias.grad:", layer.bias.grad)
+
+# %% [markdown]
+# ## Systems analysis · measured
+#
+# ### 1. The graph keeps memory alive
+# Every Function holds references to its inputs, and some save more (the output of exp, sigmoid,
+# softmax). None of it can be freed until `backward()` has run — that is why training needs far more
+# memory than inference. Count the nodes and the bytes of the tensors the graph keeps reachable, for an
+# MLP of growing depth, with and without `no_grad()`.
+
+# %%
+def graph_footprint(output):
+    """Nodes in the graph behind `output`, and the bytes of every array they keep alive."""
+    nodes = topological_order(output) if output.requires_grad else [output]
+    arrays = {}
+    for tensor in nodes:
+        arrays[id(tensor.data)] = tensor.data.nbytes
+        fn = tensor._grad_fn
+        for value in (vars(fn).values() if fn is not None else ()):
+            if isinstance(value, np.ndarray):
+                arrays[id(value)] = value.nbytes
+    return len(nodes), sum(arrays.values())
+
+
+def deep_mlp(depth, width=256):
+    layers = [Linear(width, width) for _ in range(depth)]
+
+    def forward(x):
+        for layer in layers:
+            x = Tanh()(layer(x))
+        return x.sum()
+    return forward
+
+
+batch = Tensor(rng.standard_normal((64, 256)))
+print(f"{'depth':>5} {'graph nodes':>12} {'kept alive (MB)':>16} {'under no_grad (bytes)':>22}")
+for depth in (1, 2, 4, 8, 16):
+    forward = deep_mlp(depth)
+    nodes, kept = graph_footprint(forward(batch))
+    with no_grad():
+        _, kept_eval = graph_footprint(forward(batch))
+    print(f"{depth:>5} {nodes:>12} {kept / 1e6:>16.2f} {kept_eval:>22,}")
+
+# %% [markdown]
+# The kept memory grows linearly with depth: each layer keeps its input, its matmul and bias-add
+# outputs and its tanh output (64×256 float32 = 64 KB each) plus its weights. Under `no_grad()` only the
+# final output survives — inference can free each activation as soon as the next layer has used it.
+#
+# ### 2. What backward costs
+# A matmul's backward is two matmuls of the same size, so counting FLOPs, backward should take about
+# twice the forward time. Measure it — and compare the ratio you get with that estimate:
+
+# %%
+import time
+
+
+def timed(fn, repeat=5):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+forward = deep_mlp(4, width=512)
+big_batch = Tensor(rng.standard_normal((256, 512)))
+forward_time = timed(lambda: forward(big_batch))
+total_time = timed(lambda: forward(big_batch).backward())
+print(f"forward: {forward_time * 1e3:.1f} ms | forward+backward: {total_time * 1e3:.1f} ms | "
+      f"backward / forward = {(total_time - forward_time) / forward_time:.2f}")
+
+# %% [markdown]
+# The measured ratio is usually above 2: backward also runs the element-wise rules (tanh, the bias
+# gradient summed over the batch), computes a gradient for the input batch that nobody asked for, and
+# allocates every gradient afresh. Module 17 (Acceleration) is about closing such gaps.
+#
+# ### 3. No recursion limit
+# A chain of 10,000 additions is 10,000 graph nodes deep; a recursive topological sort would stop at
+# Python's recursion limit. Ours does not care:
+
+# %%
+import sys
+
+x = Tensor([1.0], requires_grad=True)
+y = x
+for _ in range(10_000):
+    y = y * 1.0001
+start = time.perf_counter()
+y.sum().backward()
+print(f"recursion limit: {sys.getrecursionlimit()} | chain of 10,000 muls: grad = {x.grad.item():.4f} "
+      f"(exact {1.0001 ** 10_000:.4f}) in {time.perf_counter() - start:.3f} s")
+
+# %% [markdown]
+# ## Reflect
+#
+# 1. A `Linear(784, 256)` layer sees a batch of 128. Which arrays must the graph keep until backward, and
+#    how many bytes is that in float32? Check with `graph_footprint`.
+# 2. Forward-mode differentiation needs one pass per *input*. How many passes would it need for the
+#    gradients of a `784-256-128-10` MLP? Compute the parameter count.
+# 3. Why must `backward()` accumulate into `.grad` instead of assigning? Construct a graph where assigning
+#    gives a wrong answer, and check it.
+# 4. `loss.backward()` twice without `zero_grad()`: predict `.grad` after the second call, then run it.
+# 5. The fused cross-entropy rule saves memory compared with composing `log`, `exp`, `sum` and indexing.
+#    Estimate how many `(N, C)` arrays the composed version would keep alive for N=64, C=10.
+#
+# **Next:** 07 Optimizers turns `.grad` into weight updates.

@@ -1,0 +1,121 @@
+"""Each module-06 check accepts the reference rules and rejects a deliberately wrong one (a mutant)."""
+import numpy as np
+import pytest
+
+import tinytorch.core.autograd as ag
+from tinytorch import Tensor
+from tinytorch.checks import autograd as checks
+
+
+def unbroadcast_leading_only(grad, shape):
+    while grad.ndim > len(shape):
+        grad = grad.sum(0)
+    return grad
+
+
+class MulSwapped(ag.Function):
+    def backward(self, grad):
+        a, b = self.inputs
+        return ag.unbroadcast(grad * a.data, a.shape), ag.unbroadcast(grad * b.data, b.shape)
+
+
+class DivMissingSign(ag.Function):
+    def backward(self, grad):
+        a, b = self.inputs
+        return ag.unbroadcast(grad / b.data, a.shape), ag.unbroadcast(grad * a.data / b.data ** 2, b.shape)
+
+
+class MatmulUntransposed(ag.Function):
+    def backward(self, grad):
+        a, b = self.inputs
+        return grad @ b.data, a.data @ grad
+
+
+class SumIgnoresKeepdim(ag.Function):
+    def backward(self, grad):
+        (x,) = self.inputs
+        return (np.broadcast_to(grad, x.shape),)
+
+
+class SigmoidWithoutOneMinus(ag.Function):
+    def backward(self, grad):
+        return (grad * self.output,)
+
+
+class CrossEntropyNotAveraged(ag.CrossEntropyBackward):
+    def backward(self, grad):
+        (result,) = super().backward(grad)
+        return (result * len(self.inputs[0].data),) if self.reduction == "mean" else (result,)
+
+
+class NoGradThatRecords:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+
+RULES = dict(add=ag.AddBackward, sub=ag.SubBackward, mul=ag.MulBackward, div=ag.DivBackward)
+
+
+def test_reference_rules_pass(capsys):
+    checks.check_unbroadcast(ag.unbroadcast)
+    checks.check_arithmetic_backward(*RULES.values())
+    checks.check_matmul_and_sum_backward(ag.MatmulBackward, ag.SumBackward)
+    checks.check_fused_backward(ag.SigmoidBackward, ag.CrossEntropyBackward)
+    checks.check_autograd_engine(Tensor, ag.no_grad)
+    assert capsys.readouterr().out.count("✅") == 5
+
+
+@pytest.mark.parametrize("run", [
+    lambda: checks.check_unbroadcast(unbroadcast_leading_only),
+    lambda: checks.check_arithmetic_backward(*dict(RULES, mul=MulSwapped).values()),
+    lambda: checks.check_arithmetic_backward(*dict(RULES, div=DivMissingSign).values()),
+    lambda: checks.check_matmul_and_sum_backward(MatmulUntransposed, ag.SumBackward),
+    lambda: checks.check_matmul_and_sum_backward(ag.MatmulBackward, SumIgnoresKeepdim),
+    lambda: checks.check_fused_backward(SigmoidWithoutOneMinus, ag.CrossEntropyBackward),
+    lambda: checks.check_fused_backward(ag.SigmoidBackward, CrossEntropyNotAveraged),
+    lambda: checks.check_autograd_engine(Tensor, NoGradThatRecords),
+], ids=["unbroadcast", "mul", "div", "matmul", "sum", "sigmoid", "cross_entropy", "no_grad"])
+def test_check_rejects_a_wrong_rule(run):
+    with pytest.raises(AssertionError, match="Part"):
+        run()
+
+
+def _assigning_backward(self, gradient=None):
+    """The engine with one bug: leaves' .grad is assigned, not accumulated."""
+    grads = {id(self): np.ones(self.shape, dtype=self.dtype)}
+    for tensor in reversed(ag.topological_order(self)):
+        grad = grads.pop(id(tensor), None)
+        if grad is None:
+            continue
+        if tensor._grad_fn is None:
+            tensor.grad = Tensor(np.array(grad), dtype=tensor.dtype)
+            continue
+        for parent, parent_grad in zip(tensor._grad_fn.inputs, tensor._grad_fn.backward(grad)):
+            if parent_grad is not None and parent.requires_grad:
+                grads[id(parent)] = grads.get(id(parent), 0) + parent_grad
+
+
+def _recursive_topological_order(root, seen=None, order=None):
+    seen, order = (set(), []) if seen is None else (seen, order)
+    if id(root) not in seen:
+        seen.add(id(root))
+        for parent in (root._grad_fn.inputs if root._grad_fn else ()):
+            if parent.requires_grad:
+                _recursive_topological_order(parent, seen, order)
+        order.append(root)
+    return order
+
+
+def test_engine_check_rejects_assignment_instead_of_accumulation(monkeypatch):
+    monkeypatch.setattr(Tensor, "backward", _assigning_backward)
+    with pytest.raises(AssertionError, match="accumulates"):
+        checks.check_autograd_engine(Tensor, ag.no_grad)
+
+
+def test_engine_check_rejects_a_recursive_sort(monkeypatch):
+    monkeypatch.setattr(ag, "topological_order", _recursive_topological_order)
+    with pytest.raises(AssertionError, match="10,000"):
+        checks.check_autograd_engine(Tensor, ag.no_grad)

@@ -1,0 +1,127 @@
+"""Checks for module 06 (Autograd): every rule is compared with finite differences in float64."""
+import numpy as np
+
+from tinytorch.checks import assert_close, assert_raises, check, numerical_gradient
+from tinytorch.core.tensor import Tensor
+
+
+def _float64(array):
+    return Tensor(np.asarray(array, dtype=np.float64), dtype=np.float64)
+
+
+def _rule_matches_finite_differences(function_class, forward, arrays, what, grad_seed=0, **saved):
+    """function_class(*inputs, **saved).backward(g) must equal the numerical gradient of sum(g * forward)."""
+    rng = np.random.default_rng(grad_seed)
+    inputs = [_float64(a) for a in arrays]
+    output = forward(*arrays)
+    upstream = rng.standard_normal(np.shape(output))
+    grads = function_class(*inputs, **saved).backward(upstream)
+    assert len(grads) == len(arrays), f"{what}: backward should return {len(arrays)} gradients, got {len(grads)}"
+    for position, (grad, array) in enumerate(zip(grads, arrays)):
+        def loss(varied, position=position):
+            values = list(arrays)
+            values[position] = varied
+            return float(np.sum(upstream * forward(*values)))
+        assert_close(grad, numerical_gradient(loss, np.asarray(array, dtype=np.float64)),
+                     f"{what}: gradient of input {position} (shape {np.shape(array)})", rtol=1e-5, atol=1e-6)
+
+
+@check("Part 2 · unbroadcast")
+def check_unbroadcast(unbroadcast):
+    grad = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    for shape in [(2, 3, 4), (4,), (3, 4), (3, 1), (1, 4), (2, 1, 4), (1,), ()]:
+        expected = grad
+        while expected.ndim > len(shape):
+            expected = expected.sum(0)
+        for dim, size in enumerate(shape):
+            if size == 1:
+                expected = expected.sum(dim, keepdims=True)
+        assert_close(unbroadcast(grad, shape), expected, f"unbroadcast(grad of shape (2, 3, 4), {shape})")
+
+
+@check("Part 3 · backward of + - * /")
+def check_arithmetic_backward(AddBackward, SubBackward, MulBackward, DivBackward):
+    rng = np.random.default_rng(3)
+    a, b, row = rng.standard_normal((3, 4)), rng.uniform(0.5, 2.0, (3, 4)), rng.uniform(0.5, 2.0, (4,))
+    for name, rule, forward in [("AddBackward", AddBackward, np.add), ("SubBackward", SubBackward, np.subtract),
+                                ("MulBackward", MulBackward, np.multiply), ("DivBackward", DivBackward, np.divide)]:
+        _rule_matches_finite_differences(rule, forward, [a, b], f"{name}, shapes (3, 4) and (3, 4)")
+        _rule_matches_finite_differences(rule, forward, [a, row], f"{name}, shapes (3, 4) and (4,) (broadcast)")
+
+
+@check("Part 4 · backward of matmul and sum")
+def check_matmul_and_sum_backward(MatmulBackward, SumBackward):
+    rng = np.random.default_rng(4)
+    for shapes in [((2, 3), (3, 4)), ((5, 2, 3), (3, 4)), ((3,), (3, 4)), ((2, 3), (3,))]:
+        arrays = [rng.standard_normal(s) for s in shapes]
+        _rule_matches_finite_differences(MatmulBackward, np.matmul, arrays, f"MatmulBackward, {shapes[0]} @ {shapes[1]}")
+    x = rng.standard_normal((2, 3, 4))
+    for dim, keepdim in [(None, False), (1, False), (-1, True), ((0, 2), False)]:
+        _rule_matches_finite_differences(SumBackward, lambda v: np.sum(v, axis=dim, keepdims=keepdim), [x],
+                                         f"SumBackward, sum(dim={dim}, keepdim={keepdim})", dim=dim, keepdim=keepdim)
+
+
+@check("Part 6 · fused backward of Sigmoid and CrossEntropyLoss")
+def check_fused_backward(SigmoidBackward, CrossEntropyBackward):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((4, 5)) * 3
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))
+    _rule_matches_finite_differences(SigmoidBackward, sigmoid, [x], "SigmoidBackward", output=sigmoid(x))
+    target = np.array([0, 4, 2, 2])
+
+    def cross_entropy(logits, reduction):
+        shifted = logits - logits.max(1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+        per_row = -log_probs[np.arange(len(logits)), target]
+        return {"mean": per_row.mean(), "sum": per_row.sum(), "none": per_row}[reduction]
+
+    for reduction in ("mean", "sum", "none"):
+        _rule_matches_finite_differences(CrossEntropyBackward, lambda v: cross_entropy(v, reduction), [x],
+                                         f"CrossEntropyBackward, reduction={reduction!r}",
+                                         target=target, reduction=reduction)
+
+
+@check("Part 8 · the autograd engine")
+def check_autograd_engine(Tensor, no_grad):
+    rng = np.random.default_rng(8)
+    # y = a*b + a: a is used twice, so its two contributions must add up.
+    a = Tensor(np.array([2.0, -1.0]), requires_grad=True)
+    b = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    (a * b + a).sum().backward()
+    assert_close(a.grad, [4.0, 5.0], "d/da of sum(a*b + a) = b + 1 (a is used twice: contributions add)")
+    assert_close(b.grad, [2.0, -1.0], "d/db of sum(a*b + a) = a")
+    (a * b + a).sum().backward()
+    assert_close(a.grad, [8.0, 10.0], "a second backward() accumulates into .grad (PyTorch does)")
+
+    # A composite expression in float64 against finite differences.
+    w_np, x_np = rng.standard_normal((3, 4)), rng.standard_normal((5, 4))
+
+    def expression(w):
+        z = Tensor(x_np, dtype=np.float64) @ w.transpose(0, 1)
+        return ((z * z).mean(dim=0) / (z.exp().sum() + 1.0)).sum()
+
+    w = Tensor(w_np, dtype=np.float64, requires_grad=True)
+    expression(w).backward()
+    numeric = numerical_gradient(lambda v: expression(Tensor(v, dtype=np.float64)).item(), w_np)
+    assert_close(w.grad, numeric, "gradient of ((x @ w.T)² mean / (sum exp + 1)) vs finite differences", rtol=1e-5)
+
+    # A 10,000-op chain must not hit the recursion limit.
+    x = Tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y + 1.0
+    try:
+        y.sum().backward()
+    except RecursionError:
+        raise AssertionError("backward() through a 10,000-op chain hit Python's recursion limit: sort the "
+                             "graph with an explicit stack, not recursion") from None
+    assert_close(x.grad, [1.0], "gradient through a 10,000-op chain")
+
+    # no_grad and plain tensors record nothing; module-01 results are unchanged.
+    with no_grad():
+        assert not (a * b).requires_grad, "inside no_grad() results must not require grad"
+    plain = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert not (plain @ plain).requires_grad, "tensors without requires_grad must not build a graph"
+    assert_close(plain @ plain, [[7.0, 10.0], [15.0, 22.0]], "module-01 matmul still computes the same values")
+    assert_raises(RuntimeError, lambda: Tensor(np.ones(3), requires_grad=True).exp().backward(),
+                  "backward() on a non-scalar output without a gradient", must_mention=["(3,)"])
