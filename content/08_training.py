@@ -1,0 +1,804 @@
+# %% [markdown]
+# # Module 08 · Training
+#
+# Seven modules built the parts: tensors, layers, losses, data, gradients, optimizers. This module puts
+# them into the loop that every model in the rest of the course is trained with — and adds the four
+# tools real training runs depend on: evaluation without gradients, gradient clipping, a learning-rate
+# schedule and checkpoints.
+#
+# ```text
+# Connection map
+#   Prerequisites : 01 Tensor, 02 Activations, 03 Layers (Module, train()/eval(), state_dict)
+#                   04 Losses, 05 DataLoader, 06 Autograd (backward, no_grad), 07 Optimizers
+#   Focus (08)    : train_epoch / evaluate / Trainer.fit, clip_grad_norm_, CosineSchedule,
+#                   gradient accumulation, save_checkpoint / load_checkpoint, progress and plots;
+#                   the peak memory of a training step, the cost of a checkpoint
+#   Unlocks       : Milestones 1969 XOR and 1986 MLP on handwritten digits;
+#                   09 Convolutions and every later model (trained with this loop)
+# ```
+#
+# ## Learning objectives
+# By the end you will be able to
+# 1. write `train_epoch`: zero the gradients, forward, loss, backward, step — with gradient
+#    accumulation over `k` micro-batches, optional clipping and a per-step learning-rate schedule;
+# 2. write `evaluate`: the model in `eval()` mode, no graph recorded (`no_grad()`), loss and accuracy
+#    averaged over examples, not over batches;
+# 3. implement `clip_grad_norm_` with PyTorch's rule (one *global* norm over all gradients);
+# 4. implement `CosineSchedule`, whose learning rates equal PyTorch's `CosineAnnealingLR`;
+# 5. save and load a checkpoint (model, optimizer state, metadata) in a pickle-free `.npz` file such
+#    that training resumes exactly where it stopped;
+# 6. **measure**: the peak memory of one training step split into weights, gradients, optimizer state and
+#    activations as the batch grows; the bytes and seconds a checkpoint costs; time per epoch vs batch size.
+#
+# Work top to bottom. Fill in code where it says `# YOUR CODE HERE`; each part ends with a check cell.
+
+# %%
+import numpy as np
+
+import tinytorch  # importing the package switches autograd on (module 06)
+from tinytorch import Tensor
+from tinytorch.core.activations import ReLU
+from tinytorch.core.layers import Linear, Sequential
+from tinytorch.core.losses import CrossEntropyLoss, MSELoss
+from tinytorch.core.optimizers import SGD, Adam
+
+# %% [markdown]
+# ## Part 1 · One epoch of training
+#
+# Every PyTorch training loop repeats four lines per batch:
+#
+# ```python
+# optimizer.zero_grad()        # gradients ADD UP in backward(): forget the previous batch's
+# loss = loss_fn(model(x), y)  # forward: builds the graph
+# loss.backward()              # fills p.grad for every parameter
+# optimizer.step()             # p.data -= (something computed from p.grad)
+# ```
+#
+# Forgetting `zero_grad()` is the classic bug: module 06's `backward()` *adds* into `p.grad` (PyTorch does
+# the same, so that gradients from several losses can be summed), so without it step 2 uses the sum of
+# the gradients of batches 1 and 2, step 3 of batches 1, 2 and 3, and training slowly goes wrong.
+#
+# **Gradient accumulation** uses that same addition on purpose. When a batch of `k·B` examples does not
+# fit in memory, run `k` micro-batches of `B`, call `backward()` after each, and step once. With a mean
+# loss, the big batch's gradient is the *average* of the micro-batch gradients, so each micro-batch loss
+# is divided by `k` before `backward()`:
+#
+# $$\nabla \frac{1}{kB}\sum_{i=1}^{kB}\ell_i \;=\; \sum_{j=1}^{k} \nabla\Big(\frac{1}{k}\cdot\frac{1}{B}\sum_{i\in \text{batch } j}\ell_i\Big).$$
+#
+# `train_epoch` does exactly one pass over the loader and returns the mean loss **per example**
+# (a last, smaller batch counts for fewer examples). Two hooks run at every optimizer step, just
+# before and after it: clipping (`max_grad_norm`, Part 3) and the schedule (`scheduler.step()`, Part 4).
+# If the epoch ends in the middle of an accumulation group, the leftover gradient is still applied, so
+# nothing leaks into the next epoch.
+
+# %%
+#| export
+#| default_exp core.training
+import json
+import math
+import sys
+import time
+
+import numpy as np
+
+from tinytorch.core.autograd import no_grad
+from tinytorch.core.tensor import Tensor
+
+
+def _batch_size(inputs):
+    return inputs.shape[0] if inputs.ndim else 1
+
+
+def train_epoch(model, loader, optimizer, loss_fn, scheduler=None, max_grad_norm=None, accumulation_steps=1):
+    """One pass over `loader` ((inputs, targets) batches); returns the mean training loss per example.
+
+    The optimizer steps every `accumulation_steps` batches (and after the last one); before each step the
+    gradients are clipped to `max_grad_norm` when it is given, after it `scheduler.step()` is called.
+    """
+    if not isinstance(accumulation_steps, int) or accumulation_steps < 1:
+        raise ValueError(f"accumulation_steps must be an integer >= 1, got {accumulation_steps!r}")
+    model.train()
+    optimizer.zero_grad()
+    total_loss, examples, pending = 0.0, 0, 0
+    # HINT: define optimizer_step(): clip_grad_norm_(optimizer.params, max_grad_norm) if max_grad_norm is not
+    # HINT: None, optimizer.step(), optimizer.zero_grad() (backward ADDS into p.grad), scheduler.step() if any.
+    # HINT: Per batch: loss = loss_fn(model(inputs), targets); add loss.item() * _batch_size(inputs) to
+    # HINT: total_loss and the batch size to examples; (loss * (1 / accumulation_steps)).backward(); count
+    # HINT: pending micro-batches, optimizer_step() when pending reaches accumulation_steps, and once more
+    # HINT: after the loop if some are still pending.
+    ### BEGIN SOLUTION
+    def optimizer_step():
+        if max_grad_norm is not None:
+            clip_grad_norm_(optimizer.params, max_grad_norm)
+        optimizer.step()
+        optimizer.zero_grad()
+        if scheduler is not None:
+            scheduler.step()
+
+    for inputs, targets in loader:
+        loss = loss_fn(model(inputs), targets)
+        total_loss += loss.item() * _batch_size(inputs)
+        examples += _batch_size(inputs)
+        (loss * (1.0 / accumulation_steps)).backward()
+        pending += 1
+        if pending == accumulation_steps:
+            optimizer_step()
+            pending = 0
+    if pending:
+        optimizer_step()
+    ### END SOLUTION
+    if examples == 0:
+        raise ValueError("train_epoch: the loader produced no batches")
+    return total_loss / examples
+
+
+# %% [markdown]
+# ### Check Part 1
+# The check trains a small linear model with your `train_epoch` and replays the same steps in plain numpy:
+# several batches in a row (does each step see only its own batch's gradient?), a mean loss per example,
+# and 2 micro-batches accumulated against one batch twice as big.
+
+# %%
+from tinytorch.checks.training import check_train_step
+
+check_train_step(train_epoch)
+
+# %% [markdown]
+# ## Part 2 · Evaluation: eval() mode, no graph
+#
+# Evaluation runs the model forward only, and two things change compared with training:
+#
+# * `model.eval()` switches layers that behave differently in training — `Dropout` stops dropping (and
+#   in module 13 normalisation layers would stop updating statistics). `train_epoch` switches back with
+#   `model.train()`.
+# * `with no_grad():` stops autograd from recording a graph. Nothing will call `backward()`, so every
+#   saved input and every `Function` node would be memory wasted; module 06 measured how much that is.
+#
+# `evaluate` returns `(mean loss per example, accuracy)`. Accuracy for classification: with several
+# output columns (logits for C classes) the prediction is the `argmax`; with one column (one logit, as
+# with `BCEWithLogitsLoss`) it is `logit > 0`, that is probability > ½.
+
+# %%
+#| export
+def correct_predictions(outputs, targets):
+    """How many rows of `outputs` predict their target: argmax over classes, or logit > 0 for one column."""
+    scores = np.asarray(getattr(outputs, "data", outputs))
+    labels = np.asarray(getattr(targets, "data", targets)).reshape(-1)
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        predictions = scores.argmax(axis=1)
+    else:
+        predictions = (scores.reshape(-1) > 0).astype(labels.dtype)
+    return int((predictions == labels).sum())
+
+
+def evaluate(model, loader, loss_fn):
+    """(mean loss per example, accuracy) of `model` on `loader`, in eval mode and without a graph."""
+    # HINT: model.eval(); then inside `with no_grad():` loop over (inputs, targets): outputs = model(inputs),
+    # HINT: add loss_fn(outputs, targets).item() * batch size to a total, correct_predictions(outputs,
+    # HINT: targets) to a count, and the batch size to the examples; return (total / examples, count / examples).
+    ### BEGIN SOLUTION
+    model.eval()
+    total_loss, correct, examples = 0.0, 0, 0
+    with no_grad():
+        for inputs, targets in loader:
+            outputs = model(inputs)
+            total_loss += loss_fn(outputs, targets).item() * _batch_size(inputs)
+            correct += correct_predictions(outputs, targets)
+            examples += _batch_size(inputs)
+    ### END SOLUTION
+    if examples == 0:
+        raise ValueError("evaluate: the loader produced no batches")
+    return total_loss / examples, correct / examples
+
+
+# %% [markdown]
+# ### Check Part 2
+
+# %%
+from tinytorch.checks.training import check_evaluate
+
+check_evaluate(evaluate)
+
+# %% [markdown]
+# ## Part 3 · Gradient clipping
+#
+# One unlucky batch can produce a gradient hundreds of times larger than usual (a sharp cliff in the
+# loss surface, a rare example, a long sequence in a recurrent model), and one step along it throws the
+# weights far away. **Clipping** caps the size of the step's gradient. PyTorch's
+# `torch.nn.utils.clip_grad_norm_(parameters, max_norm)` treats *all* gradients as one long vector:
+#
+# $$\text{total} = \sqrt{\textstyle\sum_{p}\sum_{i} g_{p,i}^2}, \qquad
+#   \text{if total} > \text{max\_norm}: \; g \leftarrow g \cdot \frac{\text{max\_norm}}{\text{total} + 10^{-6}}.$$
+#
+# Scaling every gradient by the same factor keeps the **direction** of the step and only shortens it.
+# Clipping each parameter's gradient to its own norm would change the direction (a layer with a small
+# gradient would be left alone while a large one is shrunk) — a realistic bug the check looks for.
+#
+# PyTorch details we copy: the trailing `_` means "in place" (the gradients are scaled, nothing is
+# returned in their place); it returns the total norm *before* clipping, as a 0-d tensor, so you can log
+# it; parameters whose `grad` is `None` are skipped; `parameters` may be a one-shot generator such as
+# `model.parameters()`, or a single tensor. The `1e-6` protects against dividing by a zero norm.
+
+# %%
+#| export
+def clip_grad_norm_(parameters, max_norm):
+    """Scale all gradients in place so their global L2 norm is at most max_norm; return the norm before."""
+    if max_norm <= 0:
+        raise ValueError(f"clip_grad_norm_: max_norm must be > 0, got {max_norm!r}")
+    # HINT: make parameters a list ([parameters] for a single Tensor; a generator can be read only once);
+    # HINT: grads = the .grad.data of those whose grad is not None; total = sqrt of the sum over ALL grads of
+    # HINT: (g * g).sum() (accumulate in float64); if total > max_norm multiply each g in place by
+    # HINT: max_norm / (total + 1e-6); return Tensor(total).
+    ### BEGIN SOLUTION
+    parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    grads = [p.grad.data for p in parameters if getattr(p, "grad", None) is not None]
+    total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
+    if total > max_norm:
+        scale = max_norm / (total + 1e-6)
+        for g in grads:
+            g *= scale
+    return Tensor(total)
+    ### END SOLUTION
+
+
+clip_grad_norm = clip_grad_norm_  # PyTorch keeps the old name without the underscore as an alias
+
+
+# %% [markdown]
+# ### Check Part 3
+
+# %%
+from tinytorch.checks.training import check_clip_grad_norm
+
+check_clip_grad_norm(clip_grad_norm_)
+
+# %% [markdown]
+# ## Part 4 · A cosine learning-rate schedule
+#
+# A large learning rate makes fast progress early; a small one lets the weights settle into a minimum
+# at the end. A **schedule** changes `optimizer.lr` as training goes on. The cosine schedule (Loshchilov &
+# Hutter, *SGDR*, 2017) glides from the base rate $\eta_{\max}$ to `min_lr` $\eta_{\min}$ over $T$ steps:
+#
+# $$\eta_t = \eta_{\min} + (\eta_{\max} - \eta_{\min})\,\frac{1 + \cos(\pi\, t / T)}{2}, \qquad t = 0, 1, \dots, T.$$
+#
+# At $t = 0$ it is $\eta_{\max}$, at $t = T/2$ halfway, at $t = T$ exactly $\eta_{\min}$. This is PyTorch's
+# `CosineAnnealingLR(optimizer, T_max, eta_min)`. Ours differs after the end: PyTorch's formula keeps
+# following the cosine, so the rate climbs back up after `T_max`; ours holds `min_lr`.
+#
+# **Warmup.** Adam's first steps divide by a second-moment estimate built from very few gradients, and
+# the first gradients of a fresh network can be large; a short linear warmup $\eta_t = \eta_{\max}\, t/W$ for
+# $t < W$ avoids a damaging first jump (transformers, module 13, depend on it). With `warmup_steps = W`
+# the cosine then runs over the remaining $T - W$ steps.
+#
+# The protocol is PyTorch's: constructing the schedule sets the optimizer's rate for step 0; call
+# `scheduler.step()` after every `optimizer.step()`; `get_last_lr()` returns the current rate in a list
+# (PyTorch has one entry per parameter group; our optimizers have one group). `last_epoch` counts the
+# `step()` calls (PyTorch's name, although here it counts optimizer steps, not epochs).
+
+# %%
+#| export
+class CosineSchedule:
+    """Cosine decay of optimizer.lr from its value at construction to min_lr over total_steps steps,
+    after an optional linear warmup from 0; the same rates as PyTorch's CosineAnnealingLR when warmup_steps=0."""
+
+    def __init__(self, optimizer, total_steps, min_lr=0.0, warmup_steps=0):
+        if not isinstance(total_steps, int) or total_steps < 1:
+            raise ValueError(f"CosineSchedule: total_steps must be an integer >= 1, got {total_steps!r}")
+        if not isinstance(warmup_steps, int) or not 0 <= warmup_steps < total_steps:
+            raise ValueError(f"CosineSchedule: warmup_steps must be an integer in [0, total_steps={total_steps}), "
+                             f"got {warmup_steps!r}")
+        if not 0 <= min_lr <= optimizer.lr:
+            raise ValueError(f"CosineSchedule: min_lr must be in [0, lr={optimizer.lr}], got {min_lr!r}")
+        self.optimizer, self.total_steps = optimizer, total_steps
+        self.min_lr, self.warmup_steps = min_lr, warmup_steps
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+        optimizer.lr = self.lr_at(0)
+
+    def lr_at(self, step):
+        """The learning rate for optimizer step number `step` (0-based)."""
+        # HINT: during warmup (step < warmup_steps) return base_lr * step / warmup_steps; otherwise
+        # HINT: progress = (min(step, total_steps) - warmup_steps) / (total_steps - warmup_steps) and
+        # HINT: return min_lr + (base_lr - min_lr) * (1 + cos(pi * progress)) / 2.
+        ### BEGIN SOLUTION
+        if step < self.warmup_steps:
+            return self.base_lr * step / self.warmup_steps
+        progress = (min(step, self.total_steps) - self.warmup_steps) / (self.total_steps - self.warmup_steps)
+        return self.min_lr + (self.base_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
+        ### END SOLUTION
+
+    def step(self):
+        """Advance one optimizer step and set the optimizer's learning rate for the next one."""
+        # HINT: add 1 to self.last_epoch and store self.lr_at(self.last_epoch) in self.optimizer.lr.
+        ### BEGIN SOLUTION
+        self.last_epoch += 1
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+        ### END SOLUTION
+
+    def get_last_lr(self):
+        return [self.optimizer.lr]
+
+    def state_dict(self):
+        """What a checkpoint needs to resume the schedule (JSON-friendly numbers)."""
+        return {"base_lr": self.base_lr, "last_epoch": self.last_epoch}
+
+    def load_state_dict(self, state):
+        self.base_lr, self.last_epoch = state["base_lr"], state["last_epoch"]
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+
+
+# %% [markdown]
+# ### Check Part 4
+# The check compares your rates with the formula above at every step from 0 to past the end, with and
+# without `min_lr` and warmup, and checks that the rate lands in the optimizer.
+
+# %%
+from tinytorch.checks.training import check_cosine_schedule
+
+check_cosine_schedule(CosineSchedule)
+
+# %% [markdown]
+# ## Part 5 · A `Trainer`: epochs, validation, history, progress
+#
+# `Trainer.fit` repeats `train_epoch` for a number of epochs, evaluates on a validation loader after each
+# one, and records a **history**: a dict of per-epoch lists `train_loss`, `val_loss`, `val_accuracy`
+# (`None` without a validation loader), `lr` (the rate at the *start* of the epoch) and `time` (seconds
+# per epoch, training plus evaluation). The history is what you plot, compare between runs, and save in
+# a checkpoint's metadata.
+#
+# Progress is shown by a plain-text bar that redraws one line with a carriage return `\r` and ends
+# with a newline. A terminal and a notebook's output area (Jupyter and JupyterLite in the browser) both
+# treat `\r` as "back to the start of the line", so the same code works everywhere without a dependency.
+
+# %%
+#| export
+class ProgressBar:
+    """A one-line text progress bar: `update()` redraws it with '\\r', `close()` ends the line."""
+
+    def __init__(self, total, description="", width=24, file=None):
+        self.total, self.description, self.width = total, description, width
+        self.file = file if file is not None else sys.stdout
+        self.count = 0
+
+    def update(self, n=1, **info):
+        """Advance by n and redraw; `info` (e.g. loss=0.12) is shown after the bar."""
+        self.count = min(self.count + n, self.total)
+        filled = self.width * self.count // self.total if self.total else self.width
+        details = " ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+                           for key, value in info.items())
+        bar = "#" * filled + "." * (self.width - filled)
+        self.file.write(f"\r{self.description} [{bar}] {self.count}/{self.total} {details}".rstrip())
+        self.file.flush()
+
+    def close(self):
+        self.file.write("\n")
+        self.file.flush()
+
+
+class Trainer:
+    """Trains `model` with `optimizer` on `loss_fn`; optional per-step schedule, clipping, accumulation."""
+
+    def __init__(self, model, optimizer, loss_fn, scheduler=None, max_grad_norm=None, accumulation_steps=1):
+        if max_grad_norm is not None and max_grad_norm <= 0:
+            raise ValueError(f"Trainer: max_grad_norm must be > 0 or None, got {max_grad_norm!r}")
+        if not isinstance(accumulation_steps, int) or accumulation_steps < 1:
+            raise ValueError(f"Trainer: accumulation_steps must be an integer >= 1, got {accumulation_steps!r}")
+        self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
+        self.scheduler, self.max_grad_norm, self.accumulation_steps = scheduler, max_grad_norm, accumulation_steps
+
+    def fit(self, train_loader, epochs, val_loader=None, progress=True):
+        """Train for `epochs` epochs; returns the history dict of per-epoch lists."""
+        history = {"train_loss": [], "val_loss": [], "val_accuracy": [], "lr": [], "time": []}
+        bar = ProgressBar(epochs, "epoch") if progress else None
+        for _ in range(epochs):
+            # HINT: note start = time.perf_counter() and the optimizer's lr; train_loss = train_epoch(...) with
+            # HINT: this trainer's model, optimizer, loss_fn, scheduler, max_grad_norm, accumulation_steps;
+            # HINT: val_loss, val_accuracy = evaluate(...) if val_loader is not None else (None, None);
+            # HINT: append all five values to their lists in history.
+            ### BEGIN SOLUTION
+            start, lr = time.perf_counter(), self.optimizer.lr
+            train_loss = train_epoch(self.model, train_loader, self.optimizer, self.loss_fn, self.scheduler,
+                                     self.max_grad_norm, self.accumulation_steps)
+            val_loss, val_accuracy = (evaluate(self.model, val_loader, self.loss_fn) if val_loader is not None
+                                      else (None, None))
+            for key, value in [("train_loss", train_loss), ("val_loss", val_loss),
+                               ("val_accuracy", val_accuracy), ("lr", lr), ("time", time.perf_counter() - start)]:
+                history[key].append(value)
+            ### END SOLUTION
+            if bar:
+                shown = {"train_loss": train_loss}
+                if val_loader is not None:
+                    shown.update(val_loss=val_loss, val_acc=val_accuracy)
+                bar.update(1, **shown)
+        if bar:
+            bar.close()
+        return history
+
+
+# %% [markdown]
+# ### Check Part 5
+
+# %%
+from tinytorch.checks.training import check_trainer
+
+check_trainer(Trainer)
+
+# %% [markdown]
+# The history is easiest to read as curves: training loss falling steadily, validation loss flattening
+# (or rising, if the model starts to overfit), validation accuracy, and the schedule's warmup and decay.
+# `plot_history` draws them with matplotlib, imported only when you plot (so the package itself needs
+# nothing but numpy); with `path=` it also saves the figure as an image.
+
+# %%
+#| export
+def plot_history(history, path=None):
+    """Plot a Trainer history (losses, validation accuracy, learning rate); save to `path` if given."""
+    import matplotlib
+
+    if path is not None and "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")  # no screen needed just to write a file
+    import matplotlib.pyplot as plt
+
+    epochs = range(1, len(history["train_loss"]) + 1)
+    has_val = any(v is not None for v in history.get("val_loss", []))
+    figure, (loss_axes, lr_axes) = plt.subplots(1, 2, figsize=(10, 3.5))
+    loss_axes.plot(epochs, history["train_loss"], label="train loss")
+    if has_val:
+        loss_axes.plot(epochs, history["val_loss"], label="validation loss")
+        accuracy_axes = loss_axes.twinx()
+        accuracy_axes.plot(epochs, history["val_accuracy"], "g--", label="validation accuracy")
+        accuracy_axes.set_ylabel("accuracy")
+        accuracy_axes.legend(loc="center right")
+    loss_axes.set(xlabel="epoch", ylabel="loss", title="loss per epoch")
+    loss_axes.legend(loc="upper right")
+    lr_axes.plot(epochs, history["lr"])
+    lr_axes.set(xlabel="epoch", ylabel="learning rate", title="learning rate at the start of each epoch")
+    figure.tight_layout()
+    if path is not None:
+        figure.savefig(path)
+    return figure
+
+
+# %% [markdown]
+# ## Part 6 · Checkpoints that resume exactly
+#
+# A long run must survive a crash, and the best model must be kept for later. A **checkpoint** stores
+# everything the run needs to continue as if nothing had happened:
+#
+# * the model's `state_dict()` (module 03): name → array;
+# * the optimizer's state: Adam's `exp_avg`, `exp_avg_sq` and `step` for every parameter, SGD's momentum
+#   buffers — without them a resumed Adam run restarts its moment estimates and bias correction from zero,
+#   and the next steps differ — plus its hyper-parameters (`lr` may have been changed by a schedule);
+# * metadata: epoch, history, the schedule's `state_dict()`, anything JSON can hold.
+#
+# PyTorch's `torch.save` uses Python's `pickle`, which can run arbitrary code when a file is loaded: a
+# downloaded checkpoint could take over your machine. We use numpy's `.npz` (a zip of `.npy` arrays) and
+# load it with `np.load(path, allow_pickle=False)`, so a file can only ever contain numbers and text.
+# Everything must therefore be an array of numbers or of text:
+#
+# | key in the file | content |
+# |---|---|
+# | `model/<name>` | each parameter array |
+# | `optimizer/<i>/<key>` | the state of the optimizer's i-th parameter: arrays, and step counts as 0-d arrays |
+# | `optimizer_config` | JSON text: the optimizer's class name and hyper-parameters |
+# | `metadata` | JSON text of the keyword arguments |
+#
+# The optimizer's state is keyed by parameter *objects* in memory; in the file a parameter is named by its
+# position in `optimizer.params`, which is the same for a model built by the same code. JSON text is
+# stored as a numpy unicode array (`np.array(text)`, dtype `<U…`), which needs no pickle.
+#
+# Loading checks before it changes anything: a missing file raises `FileNotFoundError` with the path; a
+# checkpoint from another architecture raises `ValueError` naming the missing/unexpected keys and shapes
+# (module 03's `load_state_dict` already does that for the model).
+
+# %%
+#| export
+def _hyper_parameters(optimizer):
+    """The optimizer's plain-number settings (lr, betas, eps, momentum, ...) as a JSON-friendly dict."""
+    def plain(value):
+        return isinstance(value, (bool, int, float)) or (
+            isinstance(value, tuple) and all(isinstance(v, (int, float)) for v in value))
+    return {name: value for name, value in vars(optimizer).items() if plain(value)}
+
+
+def _optimizer_arrays(optimizer):
+    """optimizer/<index>/<key> -> array for the state of every parameter (numbers become 0-d arrays)."""
+    arrays = {}
+    for index, p in enumerate(optimizer.params):
+        for key, value in optimizer.state.get(p, {}).items():
+            arrays[f"optimizer/{index}/{key}"] = np.asarray(value)
+    return arrays
+
+
+def save_checkpoint(path, model, optimizer=None, **metadata):
+    """Write model (and optimizer) state and JSON metadata to an .npz file at `path` (no pickle)."""
+    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
+    # HINT: when optimizer is given, add _optimizer_arrays(optimizer) and "optimizer_config": np.array(json.dumps(
+    # HINT: {"class": type(optimizer).__name__, "hyper": _hyper_parameters(optimizer)})); always add
+    # HINT: "metadata": np.array(json.dumps(metadata)); then with open(path, "wb") as f: np.savez(f, **arrays)
+    # HINT: (an open file keeps the exact path: np.savez would append ".npz" to a bare name).
+    ### BEGIN SOLUTION
+    if optimizer is not None:
+        arrays.update(_optimizer_arrays(optimizer))
+        config = {"class": type(optimizer).__name__, "hyper": _hyper_parameters(optimizer)}
+        arrays["optimizer_config"] = np.array(json.dumps(config))
+    arrays["metadata"] = np.array(json.dumps(metadata))
+    with open(path, "wb") as file:
+        np.savez(file, **arrays)
+    ### END SOLUTION
+    return path
+
+
+def _restored_optimizer_state(optimizer, arrays, path):
+    """{parameter: state dict} rebuilt from the file's optimizer/<i>/<key> arrays, after checking shapes."""
+    state = {}
+    for name, value in arrays.items():
+        _, index, key = name.split("/", 2)
+        index = int(index)
+        if index >= len(optimizer.params):
+            raise ValueError(f"{path}: the checkpoint has optimizer state for parameter {index}, but this "
+                             f"optimizer has {len(optimizer.params)} parameters")
+        p = optimizer.params[index]
+        if value.ndim and value.shape != p.shape:
+            raise ValueError(f"{path}: optimizer state {name!r} has shape {value.shape}, "
+                             f"parameter {index} has shape {p.shape}")
+        state.setdefault(p, {})[key] = value if value.ndim else value.item()  # 0-d: a step count
+    return state
+
+
+def load_checkpoint(path, model, optimizer=None):
+    """Restore model (and optimizer) from a save_checkpoint file, in place; returns the metadata dict."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no checkpoint file at {path!r}") from None
+    model_state = {name[len("model/"):]: value for name, value in arrays.items() if name.startswith("model/")}
+    # HINT: if optimizer is given: the file must have "optimizer_config" (else ValueError); its JSON "class"
+    # HINT: must equal type(optimizer).__name__ (else ValueError naming both); state = _restored_optimizer_state(
+    # HINT: optimizer, {names starting with "optimizer/"}, path). Then model.load_state_dict(model_state) (it
+    # HINT: checks names and shapes); then set optimizer.state = state and setattr each saved hyper-parameter
+    # HINT: (JSON turns tuples into lists: convert them back). Return json.loads(str(arrays["metadata"])).
+    ### BEGIN SOLUTION
+    if optimizer is not None:
+        if "optimizer_config" not in arrays:
+            raise ValueError(f"{path}: the checkpoint holds no optimizer state (it was saved without an optimizer)")
+        config = json.loads(str(arrays["optimizer_config"]))
+        if config["class"] != type(optimizer).__name__:
+            raise ValueError(f"{path}: the checkpoint's optimizer is {config['class']}, "
+                             f"the given one is {type(optimizer).__name__}")
+        state = _restored_optimizer_state(
+            optimizer, {name: value for name, value in arrays.items() if name.startswith("optimizer/")}, path)
+    model.load_state_dict(model_state)
+    if optimizer is not None:
+        optimizer.state = state
+        for name, value in config["hyper"].items():
+            setattr(optimizer, name, tuple(value) if isinstance(value, list) else value)
+    return json.loads(str(arrays["metadata"]))
+    ### END SOLUTION
+
+
+# %% [markdown]
+# ### Check Part 6
+# The check trains a small model with Adam, saves a checkpoint, trains on; then builds a *fresh* model
+# and optimizer, loads the checkpoint, trains the same steps, and compares the two runs number for number.
+
+# %%
+from tinytorch.checks.training import check_checkpoint
+
+check_checkpoint(save_checkpoint, load_checkpoint)
+
+# %% [markdown]
+# ## Use it: an MLP learns handwritten digits
+#
+# TinyDigits (shipped with tinytorch) holds 1,797 real 8×8 handwritten digits, 1,438 for training and
+# 359 for testing. A 64 → 128 → 64 → 10 MLP with Adam and a cosine schedule, trained with your `Trainer`.
+# We hold out 20% of the training images for validation (the test set is looked at once, at the end),
+# and save the model with the best validation accuracy — the usual reason to checkpoint during a run.
+# Predict before running: what test accuracy will it reach? (Guessing gives 10%.)
+
+# %%
+import os
+import tempfile
+
+from tinytorch.core.dataloader import DataLoader, TensorDataset
+from tinytorch.datasets import load_tinydigits
+
+tinytorch.manual_seed(0)
+(digits_train, labels_train), (digits_test, labels_test) = load_tinydigits()
+flat_train, flat_test = digits_train.reshape(-1, 64), digits_test.reshape(-1, 64)
+n_val = len(flat_train) // 5
+order = tinytorch.random.default_generator().permutation(len(flat_train))
+val_idx, fit_idx = order[:n_val], order[n_val:]
+
+train_loader = DataLoader(TensorDataset(Tensor(flat_train[fit_idx]), Tensor(labels_train[fit_idx], dtype=np.int64)),
+                          batch_size=32, shuffle=True)
+val_loader = DataLoader(TensorDataset(Tensor(flat_train[val_idx]), Tensor(labels_train[val_idx], dtype=np.int64)),
+                        batch_size=256)
+test_loader = DataLoader(TensorDataset(Tensor(flat_test), Tensor(labels_test, dtype=np.int64)), batch_size=256)
+
+
+def digits_mlp():
+    return Sequential(Linear(64, 128), ReLU(), Linear(128, 64), ReLU(), Linear(64, 10))
+
+
+epochs = 20
+model = digits_mlp()
+optimizer = Adam(model.parameters(), lr=3e-3)
+scheduler = CosineSchedule(optimizer, total_steps=epochs * len(train_loader), warmup_steps=len(train_loader))
+trainer = Trainer(model, optimizer, CrossEntropyLoss(), scheduler=scheduler, max_grad_norm=5.0)
+history = trainer.fit(train_loader, epochs, val_loader=val_loader)
+
+best_epoch = int(np.argmax(history["val_accuracy"]))
+test_loss, test_accuracy = evaluate(model, test_loader, CrossEntropyLoss())
+print(f"{sum(history['time']):.1f} s for {epochs} epochs; best validation accuracy "
+      f"{history['val_accuracy'][best_epoch]:.1%} at epoch {best_epoch + 1}")
+print(f"test accuracy after the last epoch: {test_accuracy:.1%} (test loss {test_loss:.3f})")
+figure = plot_history(history)
+
+# %% [markdown]
+# Saving and reloading the trained model: the restored copy must give exactly the same test accuracy.
+
+# %%
+checkpoint_dir = tempfile.mkdtemp()
+checkpoint_path = os.path.join(checkpoint_dir, "digits_mlp.npz")
+save_checkpoint(checkpoint_path, model, optimizer, epoch=epochs, lr=optimizer.lr)
+restored = digits_mlp()
+metadata = load_checkpoint(checkpoint_path, restored)
+print("metadata keys:", sorted(metadata), "| epoch:", metadata["epoch"])
+print(f"test accuracy of the restored model: {evaluate(restored, test_loader, CrossEntropyLoss())[1]:.1%}")
+
+# %% [markdown]
+# ## Systems analysis · measured
+#
+# ### 1. Peak memory of one training step
+# While a step runs, memory holds the **weights**, the **gradients** (one per weight, created by
+# `backward()`), the **optimizer state** (Adam: two arrays per weight) and the **activations**: every
+# intermediate result the forward pass saved for `backward()`, which grows with the batch size.
+# Python's `tracemalloc` counts every allocation numpy makes for array data, so we can measure the step
+# directly: reset the peak, run zero_grad → forward → backward → step, and read the peak.
+#
+# Predict first, for the digits MLP with Adam: weights are 4 bytes × parameters. Which part dominates at
+# batch size 32? At 1,024?
+
+# %%
+import time
+import tracemalloc
+
+
+def array_bytes(arrays):
+    return sum(a.nbytes for a in arrays)
+
+
+def training_step(model, optimizer, loss_fn, inputs, targets):
+    optimizer.zero_grad()
+    loss_fn(model(inputs), targets).backward()
+    optimizer.step()
+
+
+def step_memory(batch_size):
+    """(weights, grads, Adam state, measured peak of one step above the resting memory) in bytes."""
+    model = digits_mlp()
+    optimizer = Adam(model.parameters(), lr=1e-3)
+    loss_fn = CrossEntropyLoss()
+    x = Tensor(np.resize(flat_train, (batch_size, 64)))
+    y = Tensor(np.resize(labels_train, batch_size), dtype=np.int64)
+    training_step(model, optimizer, loss_fn, x, y)  # creates Adam's state, so we measure a steady-state step
+    optimizer.zero_grad()
+    tracemalloc.start()
+    resting = tracemalloc.get_traced_memory()[0]
+    training_step(model, optimizer, loss_fn, x, y)
+    peak = tracemalloc.get_traced_memory()[1] - resting
+    tracemalloc.stop()
+    weights = array_bytes(p.data for p in model.parameters())
+    grads = array_bytes(p.grad.data for p in model.parameters())
+    state = array_bytes(v for s in optimizer.state.values() for v in s.values() if isinstance(v, np.ndarray))
+    return weights, grads, state, peak
+
+
+print(f"{'batch':>6} {'weights':>9} {'Adam state':>11} {'step peak':>10} {'= grads':>9} {'+ activations':>14}")
+for batch_size in [32, 128, 512, 2048]:
+    weights, grads, state, peak = step_memory(batch_size)
+    print(f"{batch_size:>6} {weights / 1e3:7.1f}kB {state / 1e3:9.1f}kB {peak / 1e3:8.1f}kB "
+          f"{grads / 1e3:7.1f}kB {(peak - grads) / 1e3:12.1f}kB")
+
+# %% [markdown]
+# The weights and Adam's state are resting memory: they exist between steps and do not depend on the
+# batch. The step's peak adds the gradients (the same bytes as the weights, created by `backward()`) and
+# the activations with their temporaries, which grow in proportion to the batch: the per-example cost is
+# the activation widths 64 + 128 + 64 + 10, each stored a few times (pre-activation, post-ReLU, their
+# gradients) × 4 bytes. For this small MLP the activations overtake all the weight-sized parts already at
+# a few hundred examples per batch; for a transformer (module 13) they dominate even more. Gradient
+# accumulation is the memory lever this exposes: 4 micro-batches of 512 give the update of a batch of
+# 2,048 at the activation peak of 512.
+
+# %% [markdown]
+# ### 2. What a checkpoint costs
+# Predict: the digits model has how many parameters, and how many bytes will a checkpoint with Adam's
+# state take on disk? `np.savez` does not compress, so expect weights + 2 × weights + a little zip
+# bookkeeping per array.
+
+# %%
+def file_size_and_times(path, model, optimizer, repeat=5):
+    save_times, load_times = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        save_checkpoint(path, model, optimizer, epoch=epochs)
+        save_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        load_checkpoint(path, model, optimizer)
+        load_times.append(time.perf_counter() - start)
+    return os.path.getsize(path), min(save_times), min(load_times)
+
+
+parameter_bytes = array_bytes(p.data for p in model.parameters())
+n_parameters = sum(p.numel() for p in model.parameters())
+size_model_only = os.path.getsize(save_checkpoint(checkpoint_path, model))
+size, save_s, load_s = file_size_and_times(checkpoint_path, model, optimizer)
+print(f"{n_parameters:,} parameters = {parameter_bytes / 1e3:.1f} kB of float32")
+print(f"checkpoint, model only : {size_model_only / 1e3:7.1f} kB = {size_model_only / parameter_bytes:.2f} x the parameters")
+print(f"checkpoint, with Adam  : {size / 1e3:7.1f} kB = {size / parameter_bytes:.2f} x the parameters")
+print(f"save {save_s * 1e3:.1f} ms, load {load_s * 1e3:.1f} ms "
+      f"({size / save_s / 1e6:.0f} MB/s written, {size / load_s / 1e6:.0f} MB/s read)")
+
+# %% [markdown]
+# A checkpoint with optimizer state is about **3× the weights**: the model plus Adam's two moments (the
+# step counters are a few bytes). The extra few kB are zip headers, `.npy` headers and the JSON text.
+# Scaled up, a 7-billion-parameter model in float32 is 28 GB of weights and a resumable Adam checkpoint
+# about 84 GB, which is why large runs save the optimizer state less often than the weights, or in
+# pieces. At these sizes the time is mostly fixed overhead (opening the file, writing a zip entry per
+# array), not bytes; bigger models move toward the disk's bandwidth.
+
+# %% [markdown]
+# ### 3. Time per epoch vs batch size
+# One epoch touches every training example once whatever the batch size, so the arithmetic is the same;
+# what changes is the number of steps, and each step has a fixed Python cost (building the graph,
+# walking it backward, the optimizer's loop over parameters). Predict: how much faster is an epoch with
+# batch 128 than with batch 8?
+
+# %%
+def epoch_seconds(batch_size):
+    loader = DataLoader(TensorDataset(Tensor(flat_train), Tensor(labels_train, dtype=np.int64)),
+                        batch_size=batch_size, shuffle=True)
+    model = digits_mlp()
+    optimizer = Adam(model.parameters(), lr=1e-3)
+    times = []
+    for _ in range(2):  # the faster of two epochs: less disturbed by whatever else the machine does
+        start = time.perf_counter()
+        train_epoch(model, loader, optimizer, CrossEntropyLoss())
+        times.append(time.perf_counter() - start)
+    return min(times), len(loader)
+
+
+print(f"{'batch':>6} {'steps':>6} {'epoch (s)':>10} {'ms / step':>10} {'µs / example':>13}")
+for batch_size in [8, 32, 128, 512]:
+    seconds, steps = epoch_seconds(batch_size)
+    print(f"{batch_size:>6} {steps:>6} {seconds:>10.3f} {seconds / steps * 1e3:>10.2f} "
+          f"{seconds / len(flat_train) * 1e6:>13.1f}")
+
+# %% [markdown]
+# The time per step barely changes from batch 8 to 128: at this size a step is dominated by the fixed
+# cost per operation, not by the arithmetic, so the epoch time falls almost in proportion to the number
+# of steps. Larger batches are not free, though: fewer steps per epoch means fewer updates, and above some
+# size more epochs are needed to reach the same accuracy — the number that matters is time to a target
+# accuracy, not time per epoch. In the browser every fixed cost is a few times larger, which pushes
+# the best batch size up.
+
+# %% [markdown]
+# ## Reflect
+#
+# Answer each with a number first, then check it by running code in a new cell.
+#
+# 1. The digits model trained with `SGD(momentum=0.9)` instead of Adam: how many bytes would its
+#    checkpoint take? Save one and compare with `os.path.getsize`.
+# 2. From the memory table, estimate the activation bytes per example. Predict the step peak at batch
+#    size 8,192, then measure it with `step_memory(8192)`.
+# 3. A schedule with `total_steps=100` and `warmup_steps=10` and base rate 0.1: what is the rate after 55
+#    calls to `step()`? Compute it by hand from the formula, then with `CosineSchedule`.
+# 4. Gradients of norms 3 and 4 in two parameters, `max_norm=1`: what is each gradient's norm after
+#    `clip_grad_norm_`? And if each were clipped on its own? Check with two `Tensor`s whose `.grad` you set.
+# 5. Remove `optimizer.zero_grad()` from a copy of `train_epoch` and train the digits MLP for one epoch.
+#    Predict whether the loss falls, explodes or stalls; then run it and explain what you see.
+#
+# **Next:** the milestones 1969 XOR and 1986 MLP use this loop as it is; 09 Convolutions builds a model
+# for images that beats the MLP on the same digits, trained by the same `Trainer`.
