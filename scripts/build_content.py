@@ -9,6 +9,8 @@ script makes:
     `### BEGIN SOLUTION` and `### END SOLUTION` replaced by a stub that raises NotImplementedError with
     the `# HINT:` comment written just above the region.
 
+Milestones (content/milestones/YEAR_name.py) become notebooks the same way, under milestones/.
+
 Usage: python scripts/build_content.py [--check]   (--check: fail if tinytorch/ differs from a fresh export)
 """
 import argparse
@@ -29,7 +31,13 @@ KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": 
 
 
 def sources():
+    """The course modules, content/NN_name.py."""
     return sorted(CONTENT.glob("[0-9][0-9]_*.py"))
+
+
+def milestones():
+    """The milestone notebooks, content/milestones/YEAR_name.py: plain scripts, no exports or exercises."""
+    return sorted((CONTENT / "milestones").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def read(path):
@@ -129,7 +137,7 @@ def main():
     args = parser.parse_args()
 
     drifted = []
-    for path in sources():
+    for path in sources() + milestones():
         exported = export_text(path)
         if exported:
             target, text = exported
@@ -141,8 +149,9 @@ def main():
                 target.write_text(text)
         if not args.check:
             nb = read(path)
-            write_notebook(nb, NOTEBOOKS / "reference" / (path.stem + ".ipynb"))
-            write_notebook(student_notebook(nb, path.name), NOTEBOOKS / "student" / (path.stem + ".ipynb"))
+            name = path.relative_to(CONTENT).with_suffix(".ipynb")
+            write_notebook(nb, NOTEBOOKS / "reference" / name)
+            write_notebook(student_notebook(nb, path.name), NOTEBOOKS / "student" / name)
             print(f"built {path.name}")
     if drifted:
         sys.exit("out of date with content/ (run scripts/build_content.py): " + ", ".join(str(t) for t in drifted))
