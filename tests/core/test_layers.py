@@ -193,3 +193,20 @@ def test_zero_grad_sets_every_grad_to_none():
 def test_module_without_forward_says_so():
     with pytest.raises(NotImplementedError, match="forward"):
         Module()(Tensor(1.0))
+
+
+def test_linear_and_dropout_pass_gradients_once_autograd_is_enabled():
+    from tinytorch.core.autograd import enable_autograd
+
+    enable_autograd()  # idempotent; layers use Tensor ops only, so no layer code changes
+    manual_seed(0)
+    layer = Linear(3, 2)
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    layer(Tensor(x)).sum().backward()
+    # d(sum of x @ W.T + b)/dW[j, i] = sum over the batch of x[:, i]; d/db[j] = batch size
+    np.testing.assert_allclose(layer.weight.grad.data, np.tile(x.sum(0), (2, 1)), rtol=1e-5)
+    np.testing.assert_allclose(layer.bias.grad.data, [4.0, 4.0])
+    ones = Tensor(np.ones((5, 6)), requires_grad=True)
+    dropped = Dropout(0.4)(ones)
+    dropped.sum().backward()
+    np.testing.assert_allclose(ones.grad.data, dropped.data)  # the gradient is the scaled mask itself
