@@ -707,8 +707,8 @@ for batch_size in [32, 128, 512, 2048]:
 # batch. The step's peak adds the gradients (the same bytes as the weights, created by `backward()`) and
 # the activations with their temporaries, which grow in proportion to the batch: the per-example cost is
 # the activation widths 64 + 128 + 64 + 10, each stored a few times (pre-activation, post-ReLU, their
-# gradients) × 4 bytes. For this small MLP the activations overtake all the weight-sized parts already at
-# a few hundred examples per batch; for a transformer (module 13) they dominate even more. Gradient
+# gradients) × 4 bytes. For this small MLP the activations outgrow weights, gradients and Adam's state
+# together by a batch of about a hundred; for a transformer (module 13) they dominate even more. Gradient
 # accumulation is the memory lever this exposes: 4 micro-batches of 512 give the update of a batch of
 # 2,048 at the activation peak of 512.
 
@@ -777,12 +777,14 @@ for batch_size in [8, 32, 128, 512]:
           f"{seconds / len(flat_train) * 1e6:>13.1f}")
 
 # %% [markdown]
-# The time per step barely changes from batch 8 to 128: at this size a step is dominated by the fixed
-# cost per operation, not by the arithmetic, so the epoch time falls almost in proportion to the number
-# of steps. Larger batches are not free, though: fewer steps per epoch means fewer updates, and above some
-# size more epochs are needed to reach the same accuracy — the number that matters is time to a target
-# accuracy, not time per epoch. In the browser every fixed cost is a few times larger, which pushes
-# the best batch size up.
+# Compare how the time per step grows with how the batch grows. From batch 8 to 128 a step holds 16× more
+# examples but costs only a small multiple of the time: at this size a step is dominated by the fixed
+# cost of each operation (building the graph, walking it backward, the optimizer's loop over
+# parameters), not by arithmetic, so the epoch time falls nearly in proportion to the number of steps.
+# Larger batches are not free, though: fewer steps per epoch means fewer updates, and above some size more
+# epochs are needed to reach the same accuracy — the number that matters is time to a target accuracy, not
+# time per epoch. (If numpy's BLAS runs several threads on a busy machine, the larger batches can time
+# erratically; the browser runs one thread, where every fixed cost is a few times larger.)
 
 # %% [markdown]
 # ## Reflect

@@ -1,0 +1,205 @@
+"""Each module-08 check accepts the reference and rejects a deliberately wrong version (a mutant)."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+import tinytorch  # noqa: F401  (autograd on)
+from tinytorch.checks import training as checks
+from tinytorch.core import training
+from tinytorch.core.autograd import no_grad
+from tinytorch.core.tensor import Tensor
+
+
+def train_epoch_without_zero_grad(model, loader, optimizer, loss_fn, scheduler=None, max_grad_norm=None,
+                                  accumulation_steps=1):
+    model.train()
+    total, examples = 0.0, 0
+    for inputs, targets in loader:
+        loss = loss_fn(model(inputs), targets)
+        total += loss.item() * len(inputs)
+        examples += len(inputs)
+        loss.backward()
+        optimizer.step()  # forgot optimizer.zero_grad(): gradients pile up across steps
+    return total / examples
+
+
+def train_epoch_accumulating_without_scaling(model, loader, optimizer, loss_fn, scheduler=None,
+                                             max_grad_norm=None, accumulation_steps=1):
+    model.train()
+    total, examples = 0.0, 0
+    for index, (inputs, targets) in enumerate(loader):
+        loss = loss_fn(model(inputs), targets)
+        total += loss.item() * len(inputs)
+        examples += len(inputs)
+        loss.backward()  # not divided by accumulation_steps: the step is k times too large
+        if (index + 1) % accumulation_steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+    return total / examples
+
+
+def train_epoch_mean_of_batch_means(model, loader, optimizer, loss_fn, **options):
+    losses = []
+    model.train()
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        losses.append(loss.item())
+        loss.backward()
+        optimizer.step()
+    return sum(losses) / len(losses)  # a last, smaller batch counts as much as a full one
+
+
+def evaluate_without_no_grad(model, loader, loss_fn):
+    model.eval()
+    total, correct, examples = 0.0, 0, 0
+    for inputs, targets in loader:
+        outputs = model(inputs)
+        total += loss_fn(outputs, targets).item() * len(inputs)
+        correct += training.correct_predictions(outputs, targets)
+        examples += len(inputs)
+    return total / examples, correct / examples
+
+
+def evaluate_in_training_mode(model, loader, loss_fn):
+    result = training.evaluate(model, loader, loss_fn)
+    model.train()
+    return result
+
+
+def evaluate_mean_of_batch_means(model, loader, loss_fn):
+    model.eval()
+    losses, correct, examples = [], 0, 0
+    with no_grad():
+        for inputs, targets in loader:
+            outputs = model(inputs)
+            losses.append(loss_fn(outputs, targets).item())
+            correct += training.correct_predictions(outputs, targets)
+            examples += len(inputs)
+    return sum(losses) / len(losses), correct / examples
+
+
+def clip_each_parameter(parameters, max_norm):
+    grads = [p.grad.data for p in parameters if p.grad is not None]
+    total = math.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads))
+    for g in grads:
+        norm = float(np.sqrt((g ** 2).sum()))
+        if norm > max_norm:
+            g *= max_norm / (norm + 1e-6)
+    return Tensor(total)
+
+
+def clip_reading_generator_twice(parameters, max_norm):
+    total = math.sqrt(sum(float((p.grad.data ** 2).sum()) for p in parameters if p.grad is not None))
+    if total > max_norm:
+        for p in parameters:  # a generator is already used up here: nothing is scaled
+            if p.grad is not None:
+                p.grad.data *= max_norm / (total + 1e-6)
+    return Tensor(total)
+
+
+def clip_always_rescales(parameters, max_norm):
+    grads = [p.grad.data for p in parameters if p.grad is not None]
+    total = math.sqrt(sum(float((g ** 2).sum()) for g in grads))
+    for g in grads:
+        g *= max_norm / (total + 1e-6)  # also scales small gradients UP to max_norm
+    return Tensor(total)
+
+
+class ScheduleOffByOne(training.CosineSchedule):
+    def step(self):
+        self.optimizer.lr = self.lr_at(self.last_epoch)  # uses the old count: one step behind
+        self.last_epoch += 1
+
+
+class ScheduleNeverReachesMin(training.CosineSchedule):
+    def lr_at(self, step):
+        progress = min(step, self.total_steps) / (self.total_steps + 1)
+        return self.min_lr + (self.base_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
+
+
+class ScheduleIgnoresWarmup(training.CosineSchedule):
+    def lr_at(self, step):
+        progress = min(step, self.total_steps) / self.total_steps
+        return self.min_lr + (self.base_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
+
+
+class TrainerRecordsLrAfterEpoch(training.Trainer):
+    def fit(self, train_loader, epochs, val_loader=None, progress=True):
+        history = {"train_loss": [], "val_loss": [], "val_accuracy": [], "lr": [], "time": []}
+        for _ in range(epochs):
+            history["train_loss"].append(training.train_epoch(self.model, train_loader, self.optimizer,
+                                                              self.loss_fn, self.scheduler))
+            val = training.evaluate(self.model, val_loader, self.loss_fn) if val_loader else (None, None)
+            history["val_loss"].append(val[0])
+            history["val_accuracy"].append(val[1])
+            history["lr"].append(self.optimizer.lr)
+            history["time"].append(1.0)
+        print("\rdone")
+        return history
+
+
+class TrainerWithoutScheduler(training.Trainer):
+    def __init__(self, model, optimizer, loss_fn, scheduler=None, max_grad_norm=None, accumulation_steps=1):
+        super().__init__(model, optimizer, loss_fn, None, max_grad_norm, accumulation_steps)
+
+
+def load_model_only(path, model, optimizer=None):
+    return training.load_checkpoint(path, model)  # optimizer state silently not restored
+
+
+def load_state_but_not_hyper_parameters(path, model, optimizer=None):
+    lr = optimizer.lr
+    metadata = training.load_checkpoint(path, model, optimizer)
+    optimizer.lr = lr  # the saved learning rate is lost
+    return metadata
+
+
+def save_metadata_with_pickle(path, model, optimizer=None, **metadata):
+    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
+    arrays.update(training._optimizer_arrays(optimizer))
+    config = {"class": type(optimizer).__name__, "hyper": training._hyper_parameters(optimizer)}
+    arrays["optimizer_config"] = np.array(json.dumps(config))
+    arrays["metadata"] = np.array([metadata], dtype=object)  # needs pickle to load
+    with open(path, "wb") as file:
+        np.savez(file, **arrays)
+
+
+CASES = [
+    (checks.check_train_step, (training.train_epoch,),
+     [(train_epoch_without_zero_grad,), (train_epoch_accumulating_without_scaling,),
+      (train_epoch_mean_of_batch_means,)]),
+    (checks.check_evaluate, (training.evaluate,),
+     [(evaluate_without_no_grad,), (evaluate_in_training_mode,), (evaluate_mean_of_batch_means,)]),
+    (checks.check_clip_grad_norm, (training.clip_grad_norm_,),
+     [(clip_each_parameter,), (clip_reading_generator_twice,), (clip_always_rescales,)]),
+    (checks.check_cosine_schedule, (training.CosineSchedule,),
+     [(ScheduleOffByOne,), (ScheduleNeverReachesMin,), (ScheduleIgnoresWarmup,)]),
+    (checks.check_trainer, (training.Trainer,), [(TrainerRecordsLrAfterEpoch,), (TrainerWithoutScheduler,)]),
+    (checks.check_checkpoint, (training.save_checkpoint, training.load_checkpoint),
+     [(training.save_checkpoint, load_model_only), (training.save_checkpoint, load_state_but_not_hyper_parameters),
+      (save_metadata_with_pickle, training.load_checkpoint)]),
+]
+
+
+@pytest.mark.parametrize("check, reference", [(c, r) for c, r, _ in CASES], ids=lambda x: getattr(x, "__name__", ""))
+def test_check_accepts_the_reference(check, reference, capsys):
+    check(*reference)
+    assert "✅" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, mutant", [(c, m) for c, _, ms in CASES for m in ms],
+                         ids=lambda x: x.__name__ if callable(x) else "-".join(f.__name__ for f in x))
+def test_check_rejects_the_mutant(check, mutant):
+    with pytest.raises(AssertionError):
+        check(*mutant)
+
+
+def test_check_reports_a_stub_as_not_implemented():
+    def stub(*args, **kwargs):
+        raise NotImplementedError("Implement train_epoch. HINT: zero, forward, backward, step.")
+
+    with pytest.raises(AssertionError, match="not implemented yet.*HINT"):
+        checks.check_train_step(stub)
