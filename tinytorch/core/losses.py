@@ -1,0 +1,105 @@
+"""Generated from content/04_losses.py by scripts/build_content.py: edit the source, not this file."""
+import numpy as np
+
+from tinytorch.core.tensor import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _require_float_tensor(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name} expects a Tensor as input, got {type(input).__name__}")
+    if not np.issubdtype(input.dtype, np.floating):
+        raise TypeError(f"{name} expects floating-point predictions, got dtype {input.dtype}")
+
+
+def _target_array(target, input, name):
+    """The target as a numpy array of exactly input's shape (a Tensor, array or list is accepted)."""
+    values = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if values.shape != input.shape:
+        raise ValueError(f"{name}: input shape {input.shape} and target shape {values.shape} differ; "
+                         "they must be equal (reshape one of them, broadcasting here would be a silent bug)")
+    return values.astype(input.dtype)
+
+
+class _Loss:
+    """What every loss shares: the reduction argument, __call__ and the final reduction."""
+
+    def __init__(self, reduction="mean"):
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+
+    def __call__(self, input, target):
+        return self.forward(input, target)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+    def _reduce(self, losses, input):
+        """Reduce the numpy array of per-element losses as self.reduction says; a Tensor with input's dtype."""
+        if self.reduction == "mean":
+            losses = losses.mean()
+        elif self.reduction == "sum":
+            losses = losses.sum()
+        return Tensor(losses, dtype=input.dtype)
+
+
+class MSELoss(_Loss):
+    """Mean squared error between predictions and targets of the same shape, as torch.nn.MSELoss."""
+
+    def forward(self, input, target):
+        _require_float_tensor(input, "MSELoss")
+        target = _target_array(target, input, "MSELoss")
+        difference = input.data - target
+        return self._reduce(difference * difference, input)
+
+
+def log_softmax(x, dim=-1):
+    """log(softmax(x)) along `dim` of a numpy array, via log-sum-exp: finite for any finite logits."""
+    shifted = x - np.max(x, axis=dim, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+
+def _class_targets(target, input):
+    """Validated class indices (int64, shape (N,)) for logits `input` of shape (N, C)."""
+    n, c = input.shape
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if labels.shape != (n,):
+        raise ValueError(f"CrossEntropyLoss: logits of shape {input.shape} need targets of shape ({n},), "
+                         f"got target shape {labels.shape}")
+    if labels.dtype == np.bool_ or not np.issubdtype(labels.dtype, np.number):
+        raise TypeError(f"CrossEntropyLoss: targets must be integer class indices, got dtype {labels.dtype}")
+    whole = np.isfinite(labels) & (labels == np.round(labels))
+    if not np.all(whole):
+        raise ValueError(f"CrossEntropyLoss: targets must be whole-number class indices, got {labels[~whole][0]}")
+    outside = labels[(labels < 0) | (labels >= c)]
+    if outside.size:
+        raise IndexError(f"CrossEntropyLoss: target {outside[0]} is out of bounds for {c} classes "
+                         f"(valid indices are 0 to {c - 1})")
+    return labels.astype(np.int64)
+
+
+class CrossEntropyLoss(_Loss):
+    """Cross-entropy between logits (N, C) and class indices (N,), via log-softmax, as torch.nn.CrossEntropyLoss."""
+
+    def forward(self, input, target):
+        _require_float_tensor(input, "CrossEntropyLoss")
+        if input.ndim != 2:
+            raise ValueError(f"CrossEntropyLoss expects logits of shape (N, C), got shape {input.shape}")
+        labels = _class_targets(target, input)
+        logp = log_softmax(input.data, dim=1)
+        return self._reduce(-logp[np.arange(len(labels)), labels], input)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy on logits, max(x, 0) - x*y + log1p(exp(-|x|)), as torch.nn.BCEWithLogitsLoss."""
+
+    def forward(self, input, target):
+        _require_float_tensor(input, "BCEWithLogitsLoss")
+        target = _target_array(target, input, "BCEWithLogitsLoss")
+        outside = target[~((target >= 0) & (target <= 1))]
+        if outside.size:
+            raise ValueError(f"BCEWithLogitsLoss: targets must lie in [0, 1], got {outside[0]}")
+        x = input.data
+        return self._reduce(np.maximum(x, 0) - x * target + np.log1p(np.exp(-np.abs(x))), input)
