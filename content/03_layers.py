@@ -66,8 +66,8 @@
 # optimizer must not update it twice. `parameters()` returns an iterator, like PyTorch; wrap it in
 # `list()` to count.
 #
-# Your task: `named_parameters()`. The rest of `Module` is given — `train()` is yours in Part 4 and
-# `load_state_dict()` in Part 5.
+# Your task: `named_parameters()`. The rest of `Module` is given; `train()` is yours in Part 4 and
+# `load_state_dict()` in Part 5, each added to the class in its own cell.
 
 # %%
 #| export
@@ -147,15 +147,6 @@ class Module:
         """Forget every gradient (PyTorch's default sets them to None rather than to zeros)."""
         for parameter in self.parameters():
             parameter.grad = None
-
-    def train(self, mode=True):
-        """Set the `training` flag of this module and of every module below it; returns self."""
-        # HINT: set module.training = mode for every module in self.named_modules(), then return self.
-        ### BEGIN SOLUTION
-        for _, module in self.named_modules():
-            module.training = mode
-        return self
-        ### END SOLUTION
 
     def eval(self):
         return self.train(False)
@@ -327,7 +318,8 @@ check_sequential(Sequential, Linear)
 # (`x * Tensor(mask)`), keeping `x`'s dtype; module 06 will then differentiate it for free.
 #
 # Which mode a layer is in is its `training` flag. `model.train()` and `model.eval()` set it on the
-# model **and every module inside it** — write `Module.train` (in the Part 1 cell), then `Dropout`.
+# model **and every module inside it**. Write `Dropout.forward`, then `train` (attached to `Module` after
+# the class, as `Module.eval()` already expects: `eval()` is `train(False)`).
 
 # %%
 #| export
@@ -353,6 +345,19 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}"
+
+
+def train(self, mode=True):
+    """Set the `training` flag of this module and of every module below it; returns self."""
+    # HINT: set module.training = mode for every module in self.named_modules(), then return self.
+    ### BEGIN SOLUTION
+    for _, module in self.named_modules():
+        module.training = mode
+    return self
+    ### END SOLUTION
+
+
+Module.train = train
 
 
 # %% [markdown]

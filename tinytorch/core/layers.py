@@ -70,12 +70,6 @@ class Module:
         for parameter in self.parameters():
             parameter.grad = None
 
-    def train(self, mode=True):
-        """Set the `training` flag of this module and of every module below it; returns self."""
-        for _, module in self.named_modules():
-            module.training = mode
-        return self
-
     def eval(self):
         return self.train(False)
 
@@ -164,6 +158,16 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}"
+
+
+def train(self, mode=True):
+    """Set the `training` flag of this module and of every module below it; returns self."""
+    for _, module in self.named_modules():
+        module.training = mode
+    return self
+
+
+Module.train = train
 
 
 def load_state_dict(self, state_dict):
