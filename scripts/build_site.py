@@ -1,0 +1,149 @@
+"""Build the offline course site: Jupyter Book pages + JupyterLite on a bundled Pyodide.
+
+Inputs: the student notebooks in build/notebooks/student/ (made by scripts/build_content.py), the
+tinytorch package, node_modules/ (npm ci: pyodide core, mathjax).
+Outputs: book/_build/html/ (the site) and book/_build/tinytorch-site.tar.gz (the offline bundle).
+
+Usage: python scripts/build_site.py
+"""
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+import fetch_pyodide
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDENT_NOTEBOOKS = ROOT / "build" / "notebooks" / "student"
+BOOK = ROOT / "book"
+HTML = BOOK / "_build" / "html"
+BUNDLE = BOOK / "_build" / "tinytorch-site.tar.gz"
+LITE_DIR = ROOT / "build" / "lite"  # jupyterlite_dir in book/_config.yml
+COURSE_MAP = ROOT / "build" / "course_map.md"  # included by book/intro.md
+SHIPPED_LAB_EXTENSIONS = ["@jupyterlite/pyodide-kernel-extension", "jupyterlab_pygments"]
+KERNEL_NAME = "python"  # the Pyodide kernel's name: any other kernelspec makes JupyterLite ask for a kernel
+
+TIERS = {
+    "Foundation tier": ["01 Tensor", "02 Activations", "03 Layers", "04 Losses", "05 DataLoader",
+                        "06 Autograd", "07 Optimizers", "08 Training"],
+    "Architecture tier": ["09 Convolutions", "10 Tokenization", "11 Embeddings", "12 Attention",
+                          "13 Transformers"],
+    "Optimization tier": ["14 Profiling", "15 Quantization", "16 Compression", "17 Acceleration",
+                          "18 Memoization", "19 Benchmarking"],
+    "Capstone": ["20 Capstone"],
+}
+
+OFFLINE_README = """TinyTorch course site, offline copy
+===================================
+
+Browsers do not run JupyterLite (the in-browser notebooks) from file:// URLs, so serve this folder
+over HTTP on your own machine; no internet connection is needed:
+
+    cd tinytorch-site
+    python -m http.server 8000 --bind 127.0.0.1
+
+then open http://127.0.0.1:8000/ in your browser. Any static file server works the same way.
+Notebooks you edit in JupyterLite are stored in your browser, not in this folder.
+"""
+
+
+def student_notebooks() -> list[Path]:
+    notebooks = sorted(STUDENT_NOTEBOOKS.glob("*.ipynb"))
+    if not notebooks:
+        sys.exit(f"build_site: no notebooks in {STUDENT_NOTEBOOKS}; run scripts/build_content.py first.")
+    for path in notebooks:
+        kernel = nbformat.read(path, as_version=4).metadata.get("kernelspec", {}).get("name")
+        if kernel != KERNEL_NAME:
+            sys.exit(f"build_site: {path.name} has kernelspec {kernel!r}; the Pyodide kernel needs {KERNEL_NAME!r}.")
+    return notebooks
+
+
+def build_tinytorch_wheel(out_dir: Path) -> Path:
+    # No build isolation: the build must work offline, with the setuptools installed in the venv.
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(out_dir), str(ROOT)], check=True)
+    return next(out_dir.glob("tinytorch-*.whl"))
+
+
+def prepare_lite_dir() -> None:
+    """build/lite/: what `jupyter lite build` adds to its defaults (Pyodide, wheels, settings)."""
+    shutil.rmtree(LITE_DIR, ignore_errors=True)
+    pyodide_dir = LITE_DIR / "static" / "pyodide"  # the pyodide kernel addon's well-known location
+    fetch_pyodide.assemble(pyodide_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = build_tinytorch_wheel(Path(tmp))
+        fetch_pyodide.add_wheel(pyodide_dir, wheel, "tinytorch", depends=["numpy"], imports=["tinytorch"])
+    (LITE_DIR / "pypi").mkdir()  # piplite's local index, so the kernel's start-up installs need no PyPI
+    shutil.copy2(fetch_pyodide.cached_wheel(fetch_pyodide.COMM_WHEEL), LITE_DIR / "pypi")
+    shutil.copy2(ROOT / "lite_config.json", LITE_DIR / "jupyter-lite.json")
+    # Only the extensions the site needs: others in the venv (jupytext's) target a newer JupyterLab and
+    # break JupyterLite 0.6's notebook app.
+    for name in SHIPPED_LAB_EXTENSIONS:
+        shutil.copytree(Path(sys.prefix) / "share" / "jupyter" / "labextensions" / name, LITE_DIR / "labextensions" / name)
+    build_options = {
+        "LiteBuildConfig": {"no_sourcemaps": True, "ignore_sys_prefix": ["federated_extensions"]},
+        "FederatedExtensionAddon": {"extra_labextensions_path": [str(LITE_DIR / "labextensions")]},
+    }
+    (LITE_DIR / "jupyter_lite_config.json").write_text(json.dumps(build_options, indent=2))
+
+
+def prepare_pages(notebooks: list[Path]) -> None:
+    modules = BOOK / "modules"
+    shutil.rmtree(modules, ignore_errors=True)
+    modules.mkdir()
+    for path in notebooks:
+        shutil.copy2(path, modules / path.name)
+    COURSE_MAP.write_text(course_map({path.stem[:2]: path.stem for path in notebooks}))
+
+
+def course_map(published: dict[str, str]) -> str:
+    """The module list for the landing page: published modules link to their page, the others are text."""
+    lines = []
+    for tier, modules in TIERS.items():
+        lines.append(f"**{tier}**\n")
+        for module in modules:
+            number = module[:2]
+            item = f"{{doc}}`{module} </modules/{published[number]}>`" if number in published else module
+            lines.append(f"- {item}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def build_book() -> None:
+    shutil.rmtree(BOOK / "_build", ignore_errors=True)
+    # A stale doit database makes `jupyter lite build` skip its config patches (pyodideUrl) on a rebuild.
+    # jupyterlite-sphinx deletes it from the working directory after a build, hence cwd=BOOK.
+    (BOOK / ".jupyterlite.doit.db").unlink(missing_ok=True)
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    subprocess.run([str(jupyter_book), "build", ".", "--builder", "html"], check=True, cwd=BOOK)
+    # After the build, so Jupyter Book does not add MathJax's many .js files to every page (_config.yml).
+    shutil.copytree(ROOT / "node_modules" / "mathjax" / "es5", HTML / "_static" / "mathjax")
+
+
+def write_bundle() -> None:
+    with tarfile.open(BUNDLE, "w:gz") as bundle:
+        bundle.add(HTML, arcname="tinytorch-site")
+        readme = tarfile.TarInfo("tinytorch-site/README-OFFLINE.txt")
+        data = OFFLINE_README.encode()
+        readme.size = len(data)
+        bundle.addfile(readme, io.BytesIO(data))
+
+
+def main() -> None:
+    notebooks = student_notebooks()
+    prepare_lite_dir()
+    prepare_pages(notebooks)
+    build_book()
+    write_bundle()
+    print(f"build_site: {len(notebooks)} module page(s) -> {HTML}\nbuild_site: offline bundle -> {BUNDLE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Prepare a fresh Debian machine to build and test the site. Idempotent, and quick when all is in place:
+# each step is skipped while its stamp (a hash of its inputs) still matches.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp_matches() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Python: .venv with the pinned tools and tinytorch in editable mode.
+python_inputs=$(cat requirements/dev.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+if ! [ -x .venv/bin/python ] || ! stamp_matches .venv/.setup-stamp "$python_inputs"; then
+  echo "setup: installing Python requirements into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install -q -r requirements/dev.txt -e .
+  echo "$python_inputs" > .venv/.setup-stamp
+fi
+
+# npm: the Pyodide core runtime and MathJax, exactly as in package-lock.json.
+npm_inputs=$(sha256sum package-lock.json | cut -d' ' -f1)
+if ! stamp_matches node_modules/.setup-stamp "$npm_inputs"; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+  echo "$npm_inputs" > node_modules/.setup-stamp
+fi
+
+# Browser for the end-to-end test: Debian's headless shell (the full chromium calls Google hosts itself).
+if ! [ -x /usr/lib/chromium/chromium-headless-shell ]; then
+  echo "setup: installing chromium-headless-shell"
+  as_root apt-get update
+  as_root apt-get install -y --no-install-recommends chromium-headless-shell fonts-dejavu-core
+fi

@@ -1,0 +1,187 @@
+"""End to end: every notebook runs in JupyterLite on the built site, in headless Chromium, fully offline.
+
+Student notebooks are opened the way a learner opens them: from their module page's "Run in browser"
+button. The site ships only student notebooks, so reference notebooks run on a second JupyterLite build
+made from the same lite directory (same Pyodide, wheels and settings) with the reference notebooks as its
+contents. Every request is recorded; any request to a host other than the local server fails the test.
+Screenshots go to build/e2e/.
+"""
+
+import functools
+import re
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "book" / "_build" / "html"
+LITE_DIR = ROOT / "build" / "lite"
+NOTEBOOKS = ROOT / "build" / "notebooks"
+SCREENSHOTS = ROOT / "build" / "e2e"
+CHROMIUM = "/usr/lib/chromium/chromium-headless-shell"  # Debian's; the full chromium calls Google by itself
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--no-proxy-server"]  # the site is on 127.0.0.1; nothing may go through a proxy either
+KINDS = ["student", "reference"]
+DEFAULT_TIMEOUT_S = 240
+TIMEOUT_S = {}  # per-notebook budgets for long notebooks, e.g. {"reference/m04_cnn": 900}
+
+# JupyterLite exposes its app as window.jupyterapp because lite_config.json sets exposeAppInBrowser.
+CURRENT_NOTEBOOK_JS = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
+KERNEL_IDLE_JS = f"""() => {{
+    const panel = {CURRENT_NOTEBOOK_JS};
+    const kernel = panel && panel.sessionContext && panel.sessionContext.session
+        && panel.sessionContext.session.kernel;
+    return !!kernel && kernel.status === 'idle';
+}}"""
+# Not awaited: the command's promise settles only when every cell has finished.
+START_RUN_ALL_JS = """() => {
+    window.__runAll = null;
+    window.jupyterapp.commands.execute('notebook:run-all-cells')
+        .then(() => { window.__runAll = 'done'; }, (err) => { window.__runAll = 'failed: ' + err; });
+}"""
+CELLS_JS = f"""() => {{
+    const cells = {CURRENT_NOTEBOOK_JS}.content.model.toJSON().cells;
+    return cells.filter(cell => cell.cell_type === 'code')
+                .map(cell => ({{source: [].concat(cell.source).join(''), outputs: cell.outputs}}));
+}}"""
+FIRST_OUTPUT_JS = f"() => ({CELLS_JS})().some(cell => cell.outputs.length > 0)"
+PROBE_CODE = "import numpy as np, tinytorch; print('probe', int(np.arange(6).reshape(2, 3).sum()), tinytorch.__version__)"
+# Runs a cell-less request on the notebook's kernel and returns what it printed.
+PROBE_JS = f"""async (code) => {{
+    const kernel = {CURRENT_NOTEBOOK_JS}.sessionContext.session.kernel;
+    const future = kernel.requestExecute({{code}});
+    let text = '';
+    future.onIOPub = (msg) => {{
+        const c = msg.content;
+        if (c.text) text += c.text;
+        if (c.ename) text += c.ename + ': ' + c.evalue;
+    }};
+    await future.done;
+    return text;
+}}"""
+
+
+def notebook_ids():
+    return [f"{kind}/{path.stem}" for kind in KINDS for path in sorted((NOTEBOOKS / kind).glob("*.ipynb"))]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def serve():
+    """serve(directory) -> base URL of a static server on 127.0.0.1 with a free port."""
+    servers = []
+
+    def start(directory: Path) -> str:
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def sites(serve, tmp_path_factory):
+    """Base URLs: the built site (student notebooks) and a reference JupyterLite from the same lite dir."""
+    if not (SITE / "lite" / "jupyter-lite.json").exists():
+        pytest.fail(f"no built site in {SITE}: run the build first (bash scripts/test.sh does it)")
+    reference_root = tmp_path_factory.mktemp("reference-site")
+    subprocess.run(
+        [sys.executable, "-m", "jupyter", "lite", "build", "--lite-dir", str(LITE_DIR),
+         "--config", str(LITE_DIR / "jupyter_lite_config.json"), "--apps", "notebooks",
+         "--contents", str(NOTEBOOKS / "reference"), "--output-dir", str(reference_root / "lite")],
+        check=True, capture_output=True, cwd=reference_root)
+    return {"student": serve(SITE), "reference": serve(reference_root)}
+
+
+@pytest.fixture
+def browser_page(tmp_path):
+    """A page in a fresh Chromium profile (so every run is a cold start) and the list of requested URLs."""
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1280, "height": 900})
+        requests = []
+        context.on("request", lambda request: requests.append(request.url))
+        page = context.pages[0] if context.pages else context.new_page()
+        yield page, requests
+        context.close()
+
+
+def lite_url_from_module_page(page, base_url, name):
+    """Open the module page and follow its "Run in browser" button (it opens a new tab; we stay in one)."""
+    page.goto(urljoin(base_url, f"modules/{name}.html"))
+    button = page.get_by_role("link", name="Run in browser")
+    button.wait_for()
+    page.screenshot(path=SCREENSHOTS / f"{name}-page.png")
+    return urljoin(page.url, button.get_attribute("href"))
+
+
+def error_text(output):
+    ename = re.sub(r"^<class '(.*)'>$", r"\1", output["ename"])  # the Pyodide kernel sends "<class 'X'>"
+    return f"{ename}: {output['evalue']}"
+
+
+@pytest.mark.parametrize("notebook_id", notebook_ids() or ["missing"])
+def test_notebook_runs_in_jupyterlite(notebook_id, sites, browser_page):
+    if notebook_id == "missing":
+        pytest.fail(f"no notebooks in {NOTEBOOKS}: run the build first (bash scripts/test.sh does it)")
+    kind, name = notebook_id.split("/")
+    page, requests = browser_page
+    timeout_ms = TIMEOUT_S.get(notebook_id, DEFAULT_TIMEOUT_S) * 1000
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    base_url = sites[kind]
+    if kind == "student":
+        lite_url = lite_url_from_module_page(page, base_url, name)
+    else:
+        lite_url = urljoin(base_url, f"lite/notebooks/index.html?path={name}.ipynb")
+
+    opened = time.monotonic()
+    page.goto(lite_url)
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=timeout_ms, polling=200)
+    kernel_ready = time.monotonic()
+    page.evaluate(START_RUN_ALL_JS)
+    page.wait_for_function(FIRST_OUTPUT_JS, timeout=timeout_ms, polling=100)
+    first_output = time.monotonic()
+    page.wait_for_function("() => window.__runAll !== null", timeout=timeout_ms, polling=250)
+    finished = time.monotonic()
+    assert page.evaluate("() => window.__runAll") == "done"
+    page.screenshot(path=SCREENSHOTS / f"{kind}-{name}-lite.png", full_page=True)
+    print(f"\n{notebook_id}: cold start (page open -> first cell output) {first_output - opened:.1f} s, "
+          f"kernel ready {kernel_ready - opened:.1f} s, run all {finished - kernel_ready:.1f} s")
+
+    probe = page.evaluate(PROBE_JS, PROBE_CODE)
+    assert probe.startswith("probe 15 "), f"numpy/tinytorch probe printed {probe!r}"
+
+    cells = page.evaluate(CELLS_JS)
+    outputs = [output for cell in cells for output in cell["outputs"]]
+    errors = [error_text(output) for output in outputs if output["output_type"] == "error"]
+    printed = "".join("".join(output.get("text", "")) for output in outputs if output["output_type"] == "stream")
+    if kind == "reference":
+        assert not errors, f"reference notebook raised: {errors}"
+        assert "✅" in printed, "no check printed a ✅ line"
+    else:
+        assert errors, "the student notebook's checks should fail before the stubs are implemented"
+        for error in errors:
+            assert error.startswith(("AssertionError", "NotImplementedError")), error
+            assert "hint" in error.lower() or "implement" in error.lower(), error
+
+    foreign = sorted({url for url in requests
+                      if urlparse(url).scheme in ("http", "https", "ws", "wss")
+                      and urlparse(url).netloc != urlparse(base_url).netloc})
+    assert not foreign, f"requests to other hosts: {foreign}"
