@@ -719,16 +719,16 @@ for batch_size in [32, 128, 512, 2048]:
 # bookkeeping per array.
 
 # %%
-def file_size_and_times(path, model, optimizer, repeat=5):
-    save_times, load_times = [], []
+def file_size_and_times(path, model, optimizer, repeat=10):
+    """File size and mean save/load seconds (a mean over several runs: a browser's clock is coarse)."""
+    start = time.perf_counter()
     for _ in range(repeat):
-        start = time.perf_counter()
         save_checkpoint(path, model, optimizer, epoch=epochs)
-        save_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
+    saved = time.perf_counter()
+    for _ in range(repeat):
         load_checkpoint(path, model, optimizer)
-        load_times.append(time.perf_counter() - start)
-    return os.path.getsize(path), min(save_times), min(load_times)
+    loaded = time.perf_counter()
+    return os.path.getsize(path), (saved - start) / repeat, (loaded - saved) / repeat
 
 
 parameter_bytes = array_bytes(p.data for p in model.parameters())
