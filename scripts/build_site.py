@@ -27,7 +27,9 @@ HTML = BOOK / "_build" / "html"
 BUNDLE = BOOK / "_build" / "tinytorch-site.tar.gz"
 LITE_DIR = ROOT / "build" / "lite"  # jupyterlite_dir in book/_config.yml
 COURSE_MAP = ROOT / "build" / "course_map.md"  # included by book/intro.md
-SHIPPED_LAB_EXTENSIONS = ["@jupyterlite/pyodide-kernel-extension", "jupyterlab_pygments"]
+LAB_EXTENSIONS = Path(sys.prefix) / "share" / "jupyter" / "labextensions"  # installed by pip into .venv
+KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
+SHIPPED_LAB_EXTENSIONS = [KERNEL_EXTENSION, "jupyterlab_pygments"]
 KERNEL_NAME = "python"  # the Pyodide kernel's name: any other kernelspec makes JupyterLite ask for a kernel
 
 TIERS = {
@@ -80,13 +82,18 @@ def prepare_lite_dir() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         wheel = build_tinytorch_wheel(Path(tmp))
         fetch_pyodide.add_wheel(pyodide_dir, wheel, "tinytorch", depends=["numpy"], imports=["tinytorch"])
-    (LITE_DIR / "pypi").mkdir()  # piplite's local index, so the kernel's start-up installs need no PyPI
-    shutil.copy2(fetch_pyodide.cached_wheel(fetch_pyodide.COMM_WHEEL), LITE_DIR / "pypi")
+    # The kernel piplite-installs these one after another at start unless loadPyodideOptions.packages
+    # preloads them; as lock entries they load in parallel with the rest and no index lookup reaches PyPI.
+    kernel_pypi = LAB_EXTENSIONS / KERNEL_EXTENSION / "static" / "pypi"
+    kernel_wheels = [next(kernel_pypi.glob(f"{name}-*.whl")) for name in ("piplite", "ipykernel", "pyodide_kernel")]
+    for wheel in [*kernel_wheels, fetch_pyodide.cached_wheel(fetch_pyodide.COMM_WHEEL)]:
+        name = wheel.name.split("-")[0]
+        fetch_pyodide.add_wheel(pyodide_dir, wheel, name, depends=[], imports=[name])
     shutil.copy2(ROOT / "lite_config.json", LITE_DIR / "jupyter-lite.json")
     # Only the extensions the site needs: others in the venv (jupytext's) target a newer JupyterLab and
     # break JupyterLite 0.6's notebook app.
     for name in SHIPPED_LAB_EXTENSIONS:
-        shutil.copytree(Path(sys.prefix) / "share" / "jupyter" / "labextensions" / name, LITE_DIR / "labextensions" / name)
+        shutil.copytree(LAB_EXTENSIONS / name, LITE_DIR / "labextensions" / name)
     build_options = {
         "LiteBuildConfig": {"no_sourcemaps": True, "ignore_sys_prefix": ["federated_extensions"]},
         "FederatedExtensionAddon": {"extra_labextensions_path": [str(LITE_DIR / "labextensions")]},

@@ -144,8 +144,8 @@ def add_wheel(out_dir: Path, wheel: Path, name: str, depends: list[str], imports
     """Ship a pure-Python wheel as a Pyodide package, so `loadPyodideOptions.packages` can preload it."""
     shutil.copy2(wheel, out_dir / wheel.name)
     lock = json.loads((out_dir / "pyodide-lock.json").read_text())
-    lock["packages"][name] = {
-        "name": name, "version": wheel.name.split("-")[1], "file_name": wheel.name,
+    lock["packages"][normalize(name)] = {
+        "name": normalize(name), "version": wheel.name.split("-")[1], "file_name": wheel.name,
         "install_dir": "site", "package_type": "package", "sha256": sha256(wheel.read_bytes()),
         "depends": depends, "imports": imports,
     }

@@ -24,9 +24,14 @@ if ! stamp_matches node_modules/.setup-stamp "$npm_inputs"; then
   echo "$npm_inputs" > node_modules/.setup-stamp
 fi
 
-# Browser for the end-to-end test: Debian's headless shell (the full chromium calls Google hosts itself).
-if ! [ -x /usr/lib/chromium/chromium-headless-shell ]; then
-  echo "setup: installing chromium-headless-shell"
+# Browser for the end-to-end test: Debian's headless shell (the full chromium calls Google hosts itself),
+# and an emoji font so the ✅ lines render in its screenshots.
+# The browser is checked by path: CI (Ubuntu, no such package) links a headless shell there instead.
+missing=""
+[ -x /usr/lib/chromium/chromium-headless-shell ] || missing="chromium-headless-shell"
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing="$missing fonts-noto-color-emoji"
+if [ -n "$missing" ]; then
+  echo "setup: installing" $missing
   as_root apt-get update
-  as_root apt-get install -y --no-install-recommends chromium-headless-shell fonts-dejavu-core
+  as_root apt-get install -y --no-install-recommends $missing
 fi

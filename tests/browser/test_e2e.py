@@ -53,6 +53,16 @@ CELLS_JS = f"""() => {{
     return cells.filter(cell => cell.cell_type === 'code')
                 .map(cell => ({{source: [].concat(cell.source).join(''), outputs: cell.outputs}}));
 }}"""
+# For the screenshot: the first error (student notebooks) or the first output (reference notebooks).
+SCROLL_TO_FIRST_OUTPUT_JS = f"""async (wantError) => {{
+    const notebook = {CURRENT_NOTEBOOK_JS}.content;
+    const index = notebook.model.toJSON().cells.findIndex(cell => (cell.outputs || []).some(
+        output => !wantError || output.output_type === 'error'));
+    if (index >= 0) {{
+        notebook.activeCellIndex = index;
+        await notebook.scrollToItem(index, 'start');
+    }}
+}}"""
 FIRST_OUTPUT_JS = f"() => ({CELLS_JS})().some(cell => cell.outputs.length > 0)"
 PROBE_CODE = "import numpy as np, tinytorch; print('probe', int(np.arange(6).reshape(2, 3).sum()), tinytorch.__version__)"
 # Runs a cell-less request on the notebook's kernel and returns what it printed.
@@ -109,18 +119,44 @@ def sites(serve, tmp_path_factory):
     return {"student": serve(SITE), "reference": serve(reference_root)}
 
 
-@pytest.fixture
-def browser_page(tmp_path):
-    """A page in a fresh Chromium profile (so every run is a cold start) and the list of requested URLs."""
+@pytest.fixture(scope="module")
+def browser_profiles(tmp_path_factory):
+    """profile(kind) -> (browser context, cold): one fresh Chromium profile per kind of notebook. Its first
+    notebook is a true cold start; the next ones reuse the browser cache, like a learner's next module."""
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1280, "height": 900})
-        requests = []
-        context.on("request", lambda request: requests.append(request.url))
-        page = context.pages[0] if context.pages else context.new_page()
-        yield page, requests
-        context.close()
+        contexts = {}
+
+        def profile(kind):
+            cold = kind not in contexts
+            if cold:
+                contexts[kind] = playwright.chromium.launch_persistent_context(
+                    str(tmp_path_factory.mktemp(f"profile-{kind}")), executable_path=CHROMIUM,
+                    args=CHROMIUM_ARGS, headless=True, viewport={"width": 1280, "height": 900})
+            return contexts[kind], cold
+        yield profile
+        for context in contexts.values():
+            context.close()
+
+
+@pytest.fixture
+def notebook(notebook_id):
+    """(kind, name) of the notebook under test."""
+    if notebook_id == "missing":
+        pytest.fail(f"no notebooks in {NOTEBOOKS}: run the build first (bash scripts/test.sh does it)")
+    return tuple(notebook_id.split("/"))
+
+
+@pytest.fixture
+def browser_page(browser_profiles, notebook):
+    """A new tab, whether this is the profile's cold start, and every URL requested while the test runs."""
+    context, cold = browser_profiles(notebook[0])
+    requests = []
+    record = lambda request: requests.append(request.url)  # noqa: E731
+    context.on("request", record)
+    page = context.new_page()
+    yield page, cold, requests
+    page.close()
+    context.remove_listener("request", record)
 
 
 def lite_url_from_module_page(page, base_url, name):
@@ -138,12 +174,10 @@ def error_text(output):
 
 
 @pytest.mark.parametrize("notebook_id", notebook_ids() or ["missing"])
-def test_notebook_runs_in_jupyterlite(notebook_id, sites, browser_page):
-    if notebook_id == "missing":
-        pytest.fail(f"no notebooks in {NOTEBOOKS}: run the build first (bash scripts/test.sh does it)")
-    kind, name = notebook_id.split("/")
-    page, requests = browser_page
-    timeout_ms = TIMEOUT_S.get(notebook_id, DEFAULT_TIMEOUT_S) * 1000
+def test_notebook_runs_in_jupyterlite(notebook, sites, browser_page):
+    kind, name = notebook
+    page, cold, requests = browser_page
+    timeout_ms = TIMEOUT_S.get(f"{kind}/{name}", DEFAULT_TIMEOUT_S) * 1000
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     base_url = sites[kind]
     if kind == "student":
@@ -161,9 +195,12 @@ def test_notebook_runs_in_jupyterlite(notebook_id, sites, browser_page):
     page.wait_for_function("() => window.__runAll !== null", timeout=timeout_ms, polling=250)
     finished = time.monotonic()
     assert page.evaluate("() => window.__runAll") == "done"
-    page.screenshot(path=SCREENSHOTS / f"{kind}-{name}-lite.png", full_page=True)
-    print(f"\n{notebook_id}: cold start (page open -> first cell output) {first_output - opened:.1f} s, "
-          f"kernel ready {kernel_ready - opened:.1f} s, run all {finished - kernel_ready:.1f} s")
+    page.evaluate(SCROLL_TO_FIRST_OUTPUT_JS, kind == "student")
+    page.wait_for_timeout(500)  # let the notebook render the cells scrolled into view
+    page.screenshot(path=SCREENSHOTS / f"{kind}-{name}-lite.png")
+    start = "cold start" if cold else "warm start (browser cache)"
+    print(f"\n{kind}/{name}: {start}: page open -> first cell output {first_output - opened:.1f} s "
+          f"(kernel idle {kernel_ready - opened:.1f} s); run all {finished - kernel_ready:.1f} s")
 
     probe = page.evaluate(PROBE_JS, PROBE_CODE)
     assert probe.startswith("probe 15 "), f"numpy/tinytorch probe printed {probe!r}"
