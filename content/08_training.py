@@ -593,8 +593,8 @@ check_checkpoint(save_checkpoint, load_checkpoint)
 #
 # TinyDigits (shipped with tinytorch) holds 1,797 real 8×8 handwritten digits, 1,438 for training and
 # 359 for testing. A 64 → 128 → 64 → 10 MLP with Adam and a cosine schedule, trained with your `Trainer`.
-# We hold out 20% of the training images for validation (the test set is looked at once, at the end),
-# and save the model with the best validation accuracy — the usual reason to checkpoint during a run.
+# We hold out 20% of the training images for validation (the test set is looked at once, at the end):
+# the validation curve is what you watch, and what you would use to pick an epoch or a learning rate.
 # Predict before running: what test accuracy will it reach? (Guessing gives 10%.)
 
 # %%
