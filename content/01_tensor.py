@@ -515,7 +515,7 @@ print("transposed strides:", base.transpose(0, 1).data.strides,
 # growing sizes. If the work is O(N³), doubling N should multiply the loop time by about 8.
 
 # %%
-import time
+from tinytorch.timing import time_per_call  # best of several rounds, long enough for a coarse clock
 
 
 def matmul_loops(a, b):
@@ -531,15 +531,6 @@ def matmul_loops(a, b):
     return out
 
 
-def best_time(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 sizes = [16, 32, 64]
 loop_times, numpy_times = [], []
 print(f"{'N':>4} {'FLOPs':>10} {'loops (s)':>10} {'numpy @ (s)':>12} {'loops / numpy':>14}")
@@ -547,8 +538,8 @@ for n in sizes:
     a = Tensor(rng.standard_normal((n, n)))
     b = Tensor(rng.standard_normal((n, n)))
     a_list, b_list = a.data.tolist(), b.data.tolist()
-    loop_time = best_time(lambda: matmul_loops(a_list, b_list), repeat=1)
-    numpy_time = best_time(lambda: a @ b, repeat=20)
+    loop_time = time_per_call(lambda: matmul_loops(a_list, b_list), repeat=1)
+    numpy_time = time_per_call(lambda: a @ b)
     assert np.allclose(matmul_loops(a_list, b_list), (a @ b).data, atol=1e-3)
     loop_times.append(loop_time)
     numpy_times.append(numpy_time)

@@ -384,7 +384,7 @@ print("modules print like PyTorch's:", ReLU(), Sigmoid(), Tanh(), GELU(), GELU(a
 # return, and how many warnings does numpy raise? We count warnings with `warnings.catch_warnings`.
 
 # %%
-import time
+from tinytorch.timing import time_per_call  # best of several rounds, long enough for a coarse clock
 import warnings
 
 
@@ -428,15 +428,6 @@ print("softmax of [0, 1, 2] for comparison:", Softmax()(Tensor([[0.0, 1.0, 2.0]]
 # expensive before running.
 
 # %%
-def best_time(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 activations = {"ReLU": ReLU(), "Sigmoid": Sigmoid(), "Tanh": Tanh(), "GELU exact": GELU(),
                "GELU tanh": GELU(approximate="tanh"), "Softmax": Softmax()}
 sizes = [10_000, 100_000, 1_000_000]
@@ -445,7 +436,7 @@ print(f"{'activation':<12}" + "".join(f"{n:>14,}" for n in sizes) + "   (ns per 
 for name, activation in activations.items():
     for n in sizes:
         x_big = Tensor(rng.standard_normal((n // 100, 100)))
-        per_element[name].append(best_time(lambda: activation(x_big), repeat=3) / n * 1e9)
+        per_element[name].append(time_per_call(lambda: activation(x_big), repeat=3) / n * 1e9)
     print(f"{name:<12}" + "".join(f"{ns:>14.2f}" for ns in per_element[name]))
 
 print()

@@ -461,7 +461,7 @@ print(f"checkpoint: {buffer.getbuffer().nbytes:,} bytes; restored model gives id
 # running the cell, then compare with the count from `parameters()`.
 
 # %%
-import time
+from tinytorch.timing import time_per_call  # best of several rounds, long enough for a coarse clock
 
 WIDTHS = [784, 256, 128, 10]
 
@@ -525,15 +525,6 @@ print(f"\nactivations per sample: {per_sample:,} bytes -> they equal the paramet
 # convert to GFLOP/s.
 
 # %%
-def best_time(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def forward_flops(widths, batch):
     return sum(2 * batch * fan_in * fan_out for fan_in, fan_out in zip(widths[:-1], widths[1:]))
 
@@ -542,7 +533,7 @@ mlp = make_mlp(WIDTHS)
 print(f"{'batch':>6} {'MFLOPs':>9} {'time (ms)':>10} {'GFLOP/s':>8}")
 for batch in [1, 32, 256]:
     x = Tensor(np.random.default_rng(0).standard_normal((batch, WIDTHS[0])))
-    seconds = best_time(lambda: mlp(x))
+    seconds = time_per_call(lambda: mlp(x))
     flops = forward_flops(WIDTHS, batch)
     print(f"{batch:>6} {flops / 1e6:>9.2f} {seconds * 1e3:>10.3f} {flops / seconds / 1e9:>8.2f}")
 
@@ -562,8 +553,8 @@ print("W.T shares memory with W:", np.shares_memory(weight_t.data, layer.weight.
 print("W strides:", layer.weight.data.strides, "| W.T strides:", weight_t.data.strides)
 weight_in_out = Tensor(np.ascontiguousarray(weight_t.data))  # the (in, out) layout, stored as such
 x = Tensor(np.random.default_rng(0).standard_normal((256, 784)))
-t_view = best_time(lambda: x @ layer.weight.T, repeat=10)
-t_contig = best_time(lambda: x @ weight_in_out, repeat=10)
+t_view = time_per_call(lambda: x @ layer.weight.T, repeat=10)
+t_contig = time_per_call(lambda: x @ weight_in_out, repeat=10)
 print(f"x @ W.T (view): {t_view * 1e3:.3f} ms | x @ W_in_out (contiguous copy): {t_contig * 1e3:.3f} ms "
       f"| ratio {t_view / t_contig:.2f}")
 

@@ -323,6 +323,8 @@ for beta in (0.0, 0.1, 1.0, 10.0):
 
 # %%
 import time
+
+from tinytorch.timing import time_per_call  # best of several rounds, long enough for a coarse clock
 import tracemalloc
 import warnings
 
@@ -437,15 +439,6 @@ for error in (0.1, 1.0, 10.0, 100.0, 1000.0):
 # temporaries (the shifted logits, their `exp`, the log-probabilities) take a few N·C arrays.
 
 # %%
-def best_time(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def peak_bytes(fn):
     tracemalloc.start()
     try:
@@ -461,8 +454,8 @@ for n in batch_sizes:
     logits = Tensor(rng.standard_normal((n, classes)))
     labels = rng.integers(0, classes, size=n)
     targets = rng.standard_normal((n, classes)).astype(np.float32)
-    ce_time = best_time(lambda: CrossEntropyLoss()(logits, labels))
-    mse_time = best_time(lambda: MSELoss()(logits, targets))
+    ce_time = time_per_call(lambda: CrossEntropyLoss()(logits, labels))
+    mse_time = time_per_call(lambda: MSELoss()(logits, targets))
     ratio = peak_bytes(lambda: CrossEntropyLoss()(logits, labels)) / logits.memory_footprint()
     ce_times.append(ce_time)
     print(f"{n:>6} {ce_time * 1e6:>9.1f} {ce_time / n * 1e6:>11.3f} {mse_time * 1e6:>9.1f} {ratio:>23.1f}")

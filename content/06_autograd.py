@@ -800,20 +800,13 @@ for depth in (1, 2, 4, 8, 16):
 # %%
 import time
 
-
-def timed(fn, repeat=5):
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+from tinytorch.timing import time_per_call  # best of several rounds, long enough for a coarse clock
 
 
 forward = deep_mlp(4, width=512)
 big_batch = Tensor(rng.standard_normal((256, 512)))
-forward_time = timed(lambda: forward(big_batch))
-total_time = timed(lambda: forward(big_batch).backward())
+forward_time = time_per_call(lambda: forward(big_batch))
+total_time = time_per_call(lambda: forward(big_batch).backward())
 print(f"forward: {forward_time * 1e3:.1f} ms | forward+backward: {total_time * 1e3:.1f} ms | "
       f"backward / forward = {(total_time - forward_time) / forward_time:.2f}")
 

@@ -509,7 +509,7 @@ for label, make in [("SGD", lambda ps: SGD(ps, lr=0.1)),
 # plain SGD step?
 
 # %%
-import time
+from tinytorch.timing import time_per_call  # best of several rounds, long enough for a coarse clock
 
 
 def time_step(make_optimizer, n, repeat=5):
@@ -517,12 +517,7 @@ def time_step(make_optimizer, n, repeat=5):
     p.grad = Tensor(rng.standard_normal(n))
     optimizer = make_optimizer([p])
     optimizer.step()  # warm-up, and creates the state
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        optimizer.step()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return time_per_call(optimizer.step, repeat=repeat)
 
 
 counts = [10_000, 100_000, 1_000_000]

@@ -10,6 +10,8 @@ from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from tinytorch.core.dataloader import DataLoader, Dataset, TensorDataset
 from tinytorch.core.autograd import enable_autograd, is_grad_enabled, no_grad
 from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
+from tinytorch.core.training import (CosineSchedule, ProgressBar, Trainer, clip_grad_norm, clip_grad_norm_,
+                                     evaluate, load_checkpoint, plot_history, save_checkpoint, train_epoch)
 from tinytorch.random import manual_seed
 
 enable_autograd()
@@ -22,4 +24,6 @@ __all__ = [
     "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
     "Dataset", "TensorDataset", "DataLoader",
     "Optimizer", "SGD", "Adam", "AdamW",
+    "Trainer", "train_epoch", "evaluate", "CosineSchedule", "clip_grad_norm_", "clip_grad_norm",
+    "save_checkpoint", "load_checkpoint", "ProgressBar", "plot_history",
 ]

@@ -142,3 +142,10 @@ def test_tinydigits_epoch_covers_every_example_once():
         seen.append(y.data)
     assert len(seen) == len(loader) == 23
     np.testing.assert_array_equal(np.sort(np.concatenate(seen)), np.sort(labels))
+
+
+def test_python_int_labels_collate_to_int64_on_every_platform():
+    # numpy's default integer is 32-bit in the browser (wasm32); PyTorch collates Python ints to int64.
+    labels = default_collate([0, 1, 2])
+    assert labels.dtype == np.int64
+    assert TensorDataset(np.ones((2, 1)), [0, 1]).tensors[1].dtype == np.int64

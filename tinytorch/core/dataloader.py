@@ -15,12 +15,23 @@ class Dataset:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
 
+def _as_array(values):
+    """The values as a numpy array of their own dtype; Python integers become int64, as in PyTorch
+    (numpy's default integer is 32-bit in the browser's WebAssembly build)."""
+    if isinstance(values, Tensor):
+        return values.data
+    array = np.asarray(values)
+    if not isinstance(values, (np.ndarray, np.generic)) and array.dtype.kind == "i":
+        array = array.astype(np.int64)
+    return array
+
+
 def _as_tensor(values):
     """A Tensor that keeps the values' dtype (int64 labels stay int64), like torch.from_numpy."""
     if isinstance(values, Tensor):
         return values
-    values = np.asarray(values)
-    return Tensor(values, dtype=values.dtype)
+    array = _as_array(values)
+    return Tensor(array, dtype=array.dtype)
 
 
 class TensorDataset(Dataset):
@@ -54,7 +65,7 @@ def default_collate(samples):
     """
     if isinstance(samples[0], (tuple, list)):
         return tuple(default_collate(list(field)) for field in zip(*samples))
-    return _as_tensor(np.stack([getattr(sample, "data", sample) for sample in samples]))
+    return _as_tensor(np.stack([_as_array(sample) for sample in samples]))
 
 
 class DataLoader:
