@@ -26,7 +26,8 @@ BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
 BUNDLE = BOOK / "_build" / "tinytorch-site.tar.gz"
 LITE_DIR = ROOT / "build" / "lite"  # jupyterlite_dir in book/_config.yml
-COURSE_MAP = ROOT / "build" / "course_map.md"  # included by book/intro.md
+LANDING_LISTS = ROOT / "build" / "landing"  # modules.md and milestones.md, included by book/intro.md
+PAGE_SECTIONS = ["modules", "milestones"]  # book/ folders of generated pages, listed by book/_toc.yml
 LAB_EXTENSIONS = Path(sys.prefix) / "share" / "jupyter" / "labextensions"  # installed by pip into .venv
 KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
 SHIPPED_LAB_EXTENSIONS = [KERNEL_EXTENSION, "jupyterlab_pygments"]
@@ -41,6 +42,12 @@ TIERS = {
                           "18 Memoization", "19 Benchmarking"],
     "Capstone": ["20 Capstone"],
 }
+MILESTONES = ["1958 Perceptron: a single learned neuron (after module 04)",
+              "1969 XOR: what one neuron cannot learn, solved with a multi-layer network (after 08)",
+              "1986 MLP: a multi-layer perceptron reading handwritten digits (after 08)",
+              "1998 CNN: a convolutional network beating the MLP on images (after 09)",
+              "2017 Transformer: a small transformer generating coherent text on TinyTalks (after 13)",
+              "2018 MLPerf-style benchmark: an optimized model submitted as a reproducible benchmark (after 20)"]
 
 OFFLINE_README = """TinyTorch course site, offline copy
 ===================================
@@ -57,7 +64,7 @@ Notebooks you edit in JupyterLite are stored in your browser, not in this folder
 
 
 def student_notebooks() -> list[Path]:
-    notebooks = sorted(STUDENT_NOTEBOOKS.glob("*.ipynb"))
+    notebooks = sorted(STUDENT_NOTEBOOKS.glob("*.ipynb")) + sorted(STUDENT_NOTEBOOKS.glob("milestones/*.ipynb"))
     if not notebooks:
         sys.exit(f"build_site: no notebooks in {STUDENT_NOTEBOOKS}; run scripts/build_content.py first.")
     for path in notebooks:
@@ -102,23 +109,32 @@ def prepare_lite_dir() -> None:
 
 
 def prepare_pages(notebooks: list[Path]) -> None:
-    modules = BOOK / "modules"
-    shutil.rmtree(modules, ignore_errors=True)
-    modules.mkdir()
+    """book/modules/ and book/milestones/: one page per student notebook (module or milestone)."""
+    for section in PAGE_SECTIONS:
+        shutil.rmtree(BOOK / section, ignore_errors=True)
+        (BOOK / section).mkdir()
     for path in notebooks:
-        shutil.copy2(path, modules / path.name)
-    COURSE_MAP.write_text(course_map({path.stem[:2]: path.stem for path in notebooks}))
+        shutil.copy2(path, BOOK / page_section(path) / path.name)
+    published = {path.stem[:4] if page_section(path) == "milestones" else path.stem[:2]: path for path in notebooks}
+    LANDING_LISTS.mkdir(parents=True, exist_ok=True)
+    (LANDING_LISTS / "modules.md").write_text(landing_list(TIERS, published))
+    (LANDING_LISTS / "milestones.md").write_text(landing_list({"": MILESTONES}, published))
 
 
-def course_map(published: dict[str, str]) -> str:
-    """The module list for the landing page: published modules link to their page, the others are text."""
+def page_section(notebook: Path) -> str:
+    return "milestones" if notebook.parent.name == "milestones" else "modules"
+
+
+def landing_list(groups: dict[str, list[str]], published: dict[str, Path]) -> str:
+    """A list for the landing page: published items link to their page, the others are plain text."""
     lines = []
-    for tier, modules in TIERS.items():
-        lines.append(f"**{tier}**\n")
-        for module in modules:
-            number = module[:2]
-            item = f"{{doc}}`{module} </modules/{published[number]}>`" if number in published else module
-            lines.append(f"- {item}")
+    for title, items in groups.items():
+        if title:
+            lines.append(f"**{title}**\n")
+        for item in items:
+            key = item.split()[0]
+            page = published.get(key)
+            lines.append(f"- {{doc}}`{item} </{page_section(page)}/{page.stem}>`" if page else f"- {item}")
         lines.append("")
     return "\n".join(lines)
 
@@ -149,7 +165,7 @@ def main() -> None:
     prepare_pages(notebooks)
     build_book()
     write_bundle()
-    print(f"build_site: {len(notebooks)} module page(s) -> {HTML}\nbuild_site: offline bundle -> {BUNDLE}")
+    print(f"build_site: {len(notebooks)} notebook page(s) -> {HTML}\nbuild_site: offline bundle -> {BUNDLE}")
 
 
 if __name__ == "__main__":

@@ -198,29 +198,33 @@ def test_shipped_lock_covers_what_numpy_matplotlib_and_the_kernel_load():
     assert {"numpy", "matplotlib", "micropip", "ipython", "ssl", "sqlite3"} <= names
 
 
-def student_notebook_names():
-    names = sorted(path.stem for path in STUDENT_NOTEBOOKS.glob("*.ipynb"))
-    assert names, f"no notebooks in {STUDENT_NOTEBOOKS}: run the build first (bash scripts/test.sh does it)"
-    return names
+def student_notebooks():
+    """(page folder, notebook) for every student notebook: modules, then milestones."""
+    notebooks = [*(("modules", path) for path in sorted(STUDENT_NOTEBOOKS.glob("*.ipynb"))),
+                 *(("milestones", path) for path in sorted(STUDENT_NOTEBOOKS.glob("milestones/*.ipynb")))]
+    assert notebooks, f"no notebooks in {STUDENT_NOTEBOOKS}: run the build first (bash scripts/test.sh does it)"
+    return notebooks
 
 
 def test_shipped_notebooks_use_the_pyodide_kernelspec():
     require_site()
-    for path in [*(LITE / "files").rglob("*.ipynb"), *(ROOT / "book" / "modules").glob("*.ipynb")]:
+    pages = [path for folder in ("modules", "milestones") for path in (ROOT / "book" / folder).glob("*.ipynb")]
+    for path in [*(LITE / "files").rglob("*.ipynb"), *pages]:
         assert nbformat.read(path, as_version=4).metadata["kernelspec"]["name"] == "python", path
 
 
-def test_each_module_page_runs_the_same_notebook_in_jupyterlite():
-    for name in student_notebook_names():
-        page = (SITE / "modules" / f"{name}.html").read_text(encoding="utf-8")
-        href = f"../lite/notebooks/index.html?path={name}.ipynb"
-        assert f'href="{href}"' in page and "Run in browser" in page, f"{name}: no Run in browser button"
-        shipped = json.loads((LITE / "files" / f"{name}.ipynb").read_text())
-        assert shipped == json.loads((STUDENT_NOTEBOOKS / f"{name}.ipynb").read_text()), name
+def test_each_notebook_page_runs_the_same_notebook_in_jupyterlite():
+    for folder, notebook in student_notebooks():
+        page = (SITE / folder / f"{notebook.stem}.html").read_text(encoding="utf-8")
+        href = f"../lite/notebooks/index.html?path={notebook.name}"
+        assert f'href="{href}"' in page and "Run in browser" in page, f"{notebook.stem}: no Run in browser button"
+        shipped = json.loads((LITE / "files" / notebook.name).read_text())
+        assert shipped == json.loads(notebook.read_text()), f"{notebook.name} in JupyterLite differs from the page's"
 
 
 def test_mathjax_is_bundled_and_loaded_once():
-    page = (SITE / "modules" / f"{student_notebook_names()[0]}.html").read_text(encoding="utf-8")
+    folder, notebook = student_notebooks()[0]
+    page = (SITE / folder / f"{notebook.stem}.html").read_text(encoding="utf-8")
     scripts = html_fetched_urls(page)
     assert "../_static/mathjax/tex-chtml.js" in scripts
     assert not [url for url in scripts if "mathjax/" in url and not url.endswith("tex-chtml.js")]

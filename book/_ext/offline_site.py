@@ -3,13 +3,14 @@
 - Removes the assets that would reach other hosts: jupyterlite-sphinx's Google Fonts stylesheet and
   sphinx-thebe (always on in Jupyter Book 1; it loads thebe from unpkg.com, and we run code in
   JupyterLite instead).
-- Puts a "Run in browser" button on every module page that opens the same notebook in JupyterLite, with a
+- Puts a "Run in browser" button on every module and milestone page that opens the same notebook in JupyterLite, with a
   relative URL so the site works under any sub-path (GitHub Pages) and from any local static server.
 """
 
 from pathlib import PurePosixPath
 
 LITE_NOTEBOOK_APP = "lite/notebooks/index.html"
+NOTEBOOK_PAGE_FOLDERS = {"modules", "milestones"}  # their notebooks are at JupyterLite's top level
 
 
 def is_thebe(script):
@@ -22,9 +23,10 @@ def drop_remote_assets(app, pagename, templatename, context, doctree):
 
 
 def add_run_in_browser_button(app, pagename, templatename, context, doctree):
-    if not pagename.startswith("modules/") or "body" not in context:
+    page = PurePosixPath(pagename)
+    if page.parent.name not in NOTEBOOK_PAGE_FOLDERS or "body" not in context:
         return
-    notebook = PurePosixPath(pagename).name + ".ipynb"
+    notebook = page.name + ".ipynb"
     href = f"{context['pathto'](LITE_NOTEBOOK_APP, 1)}?path={notebook}"
     button = (f'<p class="run-in-browser"><a class="btn btn-primary" href="{href}" target="_blank" '
               f'rel="noopener">▶ Run in browser</a> <span>(JupyterLite: Python runs in this tab, '
