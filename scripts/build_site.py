@@ -31,6 +31,7 @@ PAGE_SECTIONS = ["modules", "milestones"]  # book/ folders of generated pages, l
 LAB_EXTENSIONS = Path(sys.prefix) / "share" / "jupyter" / "labextensions"  # installed by pip into .venv
 KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
 SHIPPED_LAB_EXTENSIONS = [KERNEL_EXTENSION, "jupyterlab_pygments"]
+MATHJAX_BUNDLE = "tex-chtml.js"  # mathjax_path in book/_config.yml
 KERNEL_NAME = "python"  # the Pyodide kernel's name: any other kernelspec makes JupyterLite ask for a kernel
 
 TIERS = {
@@ -147,7 +148,11 @@ def build_book() -> None:
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     subprocess.run([str(jupyter_book), "build", ".", "--builder", "html"], check=True, cwd=BOOK)
     # After the build, so Jupyter Book does not add MathJax's many .js files to every page (_config.yml).
-    shutil.copytree(ROOT / "node_modules" / "mathjax" / "es5", HTML / "_static" / "mathjax")
+    # Of the combined bundles at the top, pages load only tex-chtml.js; it loads the rest from the folders.
+    mathjax = ROOT / "node_modules" / "mathjax" / "es5"
+    unused_bundles = [path.name for path in mathjax.glob("*.js") if path.name != MATHJAX_BUNDLE]
+    shutil.copytree(mathjax, HTML / "_static" / "mathjax",
+                    ignore=lambda folder, names: unused_bundles if Path(folder) == mathjax else [])
 
 
 def write_bundle() -> None:
