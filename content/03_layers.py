@@ -377,7 +377,8 @@ check_dropout(Dropout, Module)
 # reverse, and it must be strict, because a silently half-loaded model is the worst kind of bug:
 #
 # * a name the model has but the checkpoint lacks (**missing**), a name the checkpoint has but the model
-#   lacks (**unexpected**), or a shape that differs — raise `ValueError` listing every problem;
+#   lacks (**unexpected**), or a shape that differs — raise `RuntimeError` (PyTorch's choice) listing
+#   every problem;
 # * otherwise copy the numbers **into** the existing arrays (`parameter.data[...] = value`), so the
 #   Parameter objects an optimizer already holds see the new values.
 #
@@ -387,18 +388,19 @@ check_dropout(Dropout, Module)
 #| export
 def load_state_dict(self, state_dict):
     """Copy a state_dict's arrays (or Tensors) into this module's parameters, in place."""
-    # HINT: own = dict(self.named_parameters()); values = {name: np.asarray(getattr(v, "data", v))}.
+    # HINT: own = dict(self.named_parameters()); values = {name: v.data if a Tensor else np.asarray(v)}.
     # HINT: Collect missing names, unexpected names and shape mismatches (name, both shapes); if any,
-    # HINT: raise ValueError listing them all. Then own[name].data[...] = value for each entry.
+    # HINT: raise RuntimeError listing them all. Then own[name].data[...] = value for each entry.
     ### BEGIN SOLUTION
     own = dict(self.named_parameters())
-    values = {name: np.asarray(getattr(value, "data", value)) for name, value in state_dict.items()}
+    values = {name: value.data if isinstance(value, Tensor) else np.asarray(value)
+              for name, value in state_dict.items()}
     problems = [f"missing key {name!r}" for name in own if name not in values]
     problems += [f"unexpected key {name!r}" for name in values if name not in own]
     problems += [f"size mismatch for {name!r}: checkpoint has shape {value.shape}, model has {own[name].shape}"
                  for name, value in values.items() if name in own and value.shape != own[name].shape]
     if problems:
-        raise ValueError(f"Error(s) in loading state_dict for {type(self).__name__}: " + "; ".join(problems))
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: " + "; ".join(problems))
     for name, value in values.items():
         own[name].data[...] = value
     ### END SOLUTION

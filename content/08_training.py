@@ -488,7 +488,7 @@ def plot_history(history, path=None):
 # stored as a numpy unicode array (`np.array(text)`, dtype `<U…`), which needs no pickle.
 #
 # Loading checks before it changes anything: a missing file raises `FileNotFoundError` with the path; a
-# checkpoint from another architecture raises `ValueError` naming the missing/unexpected keys and shapes
+# checkpoint from another architecture raises `RuntimeError` (as in PyTorch) naming the missing/unexpected keys and shapes
 # (module 03's `load_state_dict` already does that for the model).
 
 # %%

@@ -44,7 +44,7 @@ from tinytorch.datasets import load_tinydigits
 X_train = train_images.reshape(len(train_images), 64)
 X_test = test_images.reshape(len(test_images), 64)
 print(f"train {X_train.shape} {X_train.dtype}, test {X_test.shape}, labels {train_labels.dtype}")
-print("training images per digit:", np.bincount(train_labels, minlength=10))
+print("training images per digit:", np.bincount(train_labels.astype(np.intp), minlength=10))
 print(f"\nthe first training image, a {train_labels[0]}:")
 shades = " .:-=+*#%@"
 for row in train_images[0]:

@@ -173,13 +173,14 @@ Module.train = train
 def load_state_dict(self, state_dict):
     """Copy a state_dict's arrays (or Tensors) into this module's parameters, in place."""
     own = dict(self.named_parameters())
-    values = {name: np.asarray(getattr(value, "data", value)) for name, value in state_dict.items()}
+    values = {name: value.data if isinstance(value, Tensor) else np.asarray(value)
+              for name, value in state_dict.items()}
     problems = [f"missing key {name!r}" for name in own if name not in values]
     problems += [f"unexpected key {name!r}" for name in values if name not in own]
     problems += [f"size mismatch for {name!r}: checkpoint has shape {value.shape}, model has {own[name].shape}"
                  for name, value in values.items() if name in own and value.shape != own[name].shape]
     if problems:
-        raise ValueError(f"Error(s) in loading state_dict for {type(self).__name__}: " + "; ".join(problems))
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: " + "; ".join(problems))
     for name, value in values.items():
         own[name].data[...] = value
 
