@@ -13,6 +13,7 @@ def check(title):
     def decorate(body):
         @functools.wraps(body)
         def run(*args, **kwargs):
+            __tracebackhide__ = True  # IPython and pytest leave this frame out: the message is what matters
             try:
                 body(*args, **kwargs)
             except NotImplementedError as err:
