@@ -3,7 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-if [ -f scripts/build_content.py ]; then
-  .venv/bin/python scripts/build_content.py
-fi
+.venv/bin/python scripts/build_content.py
 .venv/bin/python scripts/build_site.py

@@ -228,6 +228,9 @@ def test_notebook_runs_in_jupyterlite(notebook_id, notebook, sites, browser_page
     outputs = [output for cell in cells for output in cell["outputs"]]
     errors = [error_text(output) for output in outputs if output["output_type"] == "error"]
     printed = "".join("".join(output.get("text", "")) for output in outputs if output["output_type"] == "stream")
+    for line in printed.splitlines():
+        if line.startswith("RESULT"):  # a milestone's measured outcome, as run in the browser
+            print(f"{notebook_id} in the browser: {line}")
     if not expect_hints:
         assert not errors, f"{kind} notebook raised: {errors}"
         assert "✅" in printed or not has_checks, "no check printed a ✅ line"
