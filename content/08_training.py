@@ -433,7 +433,13 @@ check_trainer(Trainer)
 #| export
 def plot_history(history, path=None):
     """Plot a Trainer history (losses, validation accuracy, learning rate); save to `path` if given."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        # In the browser Pyodide loads a package only when a cell's own code imports it.
+        raise ModuleNotFoundError("plot_history needs matplotlib. In the browser, run `import matplotlib.pyplot "
+                                  "as plt` in a cell (that makes Pyodide load it), then call plot_history "
+                                  "again; under CPython, pip install matplotlib.") from None
 
     if path is not None and "matplotlib.pyplot" not in sys.modules:
         matplotlib.use("Agg")  # no screen needed just to write a file
@@ -634,6 +640,8 @@ test_loss, test_accuracy = evaluate(model, test_loader, CrossEntropyLoss())
 print(f"{sum(history['time']):.1f} s for {epochs} epochs; best validation accuracy "
       f"{history['val_accuracy'][best_epoch]:.1%} at epoch {best_epoch + 1}")
 print(f"test accuracy after the last epoch: {test_accuracy:.1%} (test loss {test_loss:.3f})")
+import matplotlib.pyplot as plt  # in the browser, a cell's import is what makes Pyodide load matplotlib
+
 figure = plot_history(history)
 
 # %% [markdown]

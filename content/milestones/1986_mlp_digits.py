@@ -107,6 +107,8 @@ print(f"MLP 64-128-64-10: test accuracy {mlp_accuracy:.1%} after {EPOCHS} epochs
       f"training took {mlp_seconds:.2f} s ({mlp_seconds / EPOCHS * 1000:.0f} ms per epoch)")
 
 # %%
+import matplotlib.pyplot as plt  # in the browser, a cell's import is what makes Pyodide load matplotlib
+
 plot_history(history);
 
 # %% [markdown]

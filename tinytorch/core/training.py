@@ -193,7 +193,13 @@ class Trainer:
 
 def plot_history(history, path=None):
     """Plot a Trainer history (losses, validation accuracy, learning rate); save to `path` if given."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        # In the browser Pyodide loads a package only when a cell's own code imports it.
+        raise ModuleNotFoundError("plot_history needs matplotlib. In the browser, run `import matplotlib.pyplot "
+                                  "as plt` in a cell (that makes Pyodide load it), then call plot_history "
+                                  "again; under CPython, pip install matplotlib.") from None
 
     if path is not None and "matplotlib.pyplot" not in sys.modules:
         matplotlib.use("Agg")  # no screen needed just to write a file
