@@ -1,11 +1,12 @@
 """Each module-05 check accepts the reference and rejects a deliberately wrong implementation (a mutant)."""
 import numpy as np
-import pytest
 
 from tinytorch.checks import dataloader as checks
 from tinytorch.core.dataloader import DataLoader, TensorDataset, default_collate
 from tinytorch.core.tensor import Tensor
 from tinytorch.random import default_generator
+
+from mutants import make_mutant_tests
 
 
 class Float32LabelsDataset(TensorDataset):
@@ -62,35 +63,12 @@ class ShuffleIgnored(DataLoader):
         return np.arange(len(self.dataset))
 
 
-REFERENCE = [
-    (checks.check_tensor_dataset, TensorDataset),
-    (checks.check_collate, default_collate),
-    (checks.check_batching, DataLoader),
-    (checks.check_shuffling, DataLoader),
-]
-
-MUTANTS = [
-    (checks.check_tensor_dataset, Float32LabelsDataset),
-    (checks.check_tensor_dataset, UncheckedDataset),
-    (checks.check_collate, float32_collate),
-    (checks.check_collate, list_collate),
-    (checks.check_batching, AlwaysDropsLast),
-    (checks.check_batching, NeverDropsLast),
-    (checks.check_batching, ItemByItemOnly),
-    (checks.check_shuffling, SameOrderEveryEpoch),
-    (checks.check_shuffling, GeneratorCapturedAtInit),
-    (checks.check_shuffling, ShuffleIgnored),
+CASES = [
+    (checks.check_tensor_dataset, TensorDataset, [Float32LabelsDataset, UncheckedDataset]),
+    (checks.check_collate, default_collate, [float32_collate, list_collate]),
+    (checks.check_batching, DataLoader, [AlwaysDropsLast, NeverDropsLast, ItemByItemOnly]),
+    (checks.check_shuffling, DataLoader, [SameOrderEveryEpoch, GeneratorCapturedAtInit, ShuffleIgnored]),
 ]
 
 
-@pytest.mark.parametrize("check,reference", REFERENCE, ids=[c.__name__ for c, _ in REFERENCE])
-def test_check_accepts_the_reference(check, reference, capsys):
-    check(reference)
-    assert "✅" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("check,mutant", MUTANTS, ids=[f"{c.__name__}-{m.__name__}" for c, m in MUTANTS])
-def test_check_rejects_a_wrong_implementation(check, mutant):
-    with pytest.raises(AssertionError) as failure:
-        check(mutant)
-    assert "Part" in str(failure.value)
+test_check_accepts_the_reference, test_check_rejects_a_wrong_implementation = make_mutant_tests(CASES)

@@ -11,6 +11,8 @@ from tinytorch.core import training
 from tinytorch.core.autograd import no_grad
 from tinytorch.core.tensor import Tensor
 
+from mutants import make_mutant_tests
+
 
 def train_epoch_without_zero_grad(model, loader, optimizer, loss_fn, scheduler=None, max_grad_norm=None,
                                   accumulation_steps=1):
@@ -184,17 +186,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("check, reference", [(c, r) for c, r, _ in CASES], ids=lambda x: getattr(x, "__name__", ""))
-def test_check_accepts_the_reference(check, reference, capsys):
-    check(*reference)
-    assert "✅" in capsys.readouterr().out
+test_check_accepts_the_reference, test_check_rejects_a_wrong_implementation = make_mutant_tests(CASES)
 
-
-@pytest.mark.parametrize("check, mutant", [(c, m) for c, _, ms in CASES for m in ms],
-                         ids=lambda x: x.__name__ if callable(x) else "-".join(f.__name__ for f in x))
-def test_check_rejects_the_mutant(check, mutant):
-    with pytest.raises(AssertionError):
-        check(*mutant)
 
 
 def test_check_reports_a_stub_as_not_implemented():

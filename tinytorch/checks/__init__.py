@@ -4,6 +4,7 @@ A check prints one ✅ line when the learner's code behaves like PyTorch, and ot
 AssertionError whose message says what is wrong and what to try, never a wall of internals.
 """
 import functools
+import warnings
 
 import numpy as np
 
@@ -49,6 +50,17 @@ def assert_raises(error_type, action, what, must_mention=()):
     except Exception as err:
         raise AssertionError(f"{what}: expected {error_type.__name__}, got {type(err).__name__}: {err}") from None
     raise AssertionError(f"{what}: expected {error_type.__name__}, but nothing was raised")
+
+
+def without_numpy_warnings(fn, *args, advice):
+    """fn(*args), failing if numpy warns (overflow, invalid value, division by 0); the message ends with `advice`."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(over="warn", invalid="warn", divide="warn"):
+            result = fn(*args)
+    messages = sorted({str(w.message) for w in caught})
+    assert not messages, f"numpy warned {messages} {advice}"
+    return result
 
 
 def numerical_gradient(f, x, eps=1e-6):
