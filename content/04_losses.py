@@ -388,14 +388,8 @@ print("  BCEWithLogitsLoss  :", run_counting_warnings(BCEWithLogitsLoss(), Tenso
 # First we confirm the formulas by finite differences, then measure how big each gets as the error grows.
 
 # %%
-def numeric_gradient(f, z, h=1e-6):
-    """Central differences of a scalar function f at the float64 array z, one coordinate at a time."""
-    grad = np.zeros_like(z)
-    for i in np.ndindex(z.shape):
-        step = np.zeros_like(z)
-        step[i] = h
-        grad[i] = (f(z + step) - f(z - step)) / (2 * h)
-    return grad
+# Central differences, one coordinate at a time (the same helper module 06 uses to check every rule).
+from tinytorch.checks import numerical_gradient
 
 
 def softmax_rows(z):
@@ -412,7 +406,7 @@ bce_analytic = (1 / (1 + np.exp(-z)) - bce_targets) / z.size
 for name, loss, target, analytic in [("cross-entropy", CrossEntropyLoss(), t, ce_analytic),
                                      ("MSE", MSELoss(), y, mse_analytic),
                                      ("BCE with logits", BCEWithLogitsLoss(), bce_targets, bce_analytic)]:
-    numeric = numeric_gradient(lambda v: loss(Tensor(v, dtype=np.float64), target).item(), z)
+    numeric = numerical_gradient(lambda v: loss(Tensor(v, dtype=np.float64), target).item(), z)
     print(f"{name:<16} max |analytic - finite difference| = {np.abs(analytic - numeric).max():.1e}")
 
 # %%

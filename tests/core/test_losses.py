@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
+from tinytorch.checks import numerical_gradient
 from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, log_softmax
 from tinytorch.core.tensor import Tensor
 
@@ -77,15 +78,6 @@ def test_uniform_logits_give_log_of_the_class_count(classes):
     assert loss.shape == () and math.isclose(loss.item(), math.log(classes), rel_tol=1e-6)
 
 
-def numeric_gradient(f, z, h=1e-6):
-    grad = np.zeros_like(z)
-    for i in np.ndindex(z.shape):
-        step = np.zeros_like(z)
-        step[i] = h
-        grad[i] = (f(z + step) - f(z - step)) / (2 * h)
-    return grad
-
-
 def test_closed_form_gradients_agree_with_finite_differences():
     # The gradients module 06 will build in: softmax - onehot, 2 (pred - target), sigmoid - target (each / N).
     z, labels, y = rng.standard_normal((3, 4)), np.array([1, 0, 3]), rng.uniform(0, 1, (3, 4))
@@ -94,7 +86,7 @@ def test_closed_form_gradients_agree_with_finite_differences():
              (MSELoss(), y, 2 * (z - y) / z.size),
              (BCEWithLogitsLoss(), y, (1 / (1 + np.exp(-z)) - y) / z.size)]
     for loss, target, analytic in cases:
-        numeric = numeric_gradient(lambda v: loss(Tensor(v, dtype=np.float64), target).item(), z)
+        numeric = numerical_gradient(lambda v: loss(Tensor(v, dtype=np.float64), target).item(), z)
         np.testing.assert_allclose(numeric, analytic, atol=1e-8)
 
 
