@@ -50,24 +50,57 @@
 # | `t.numpy()`, `t.item()` | the numbers as a numpy array; a one-element tensor as a Python number |
 #
 # `memory_footprint()` is ours: the bytes the numbers occupy, `numel() × bytes per element`.
+#
+# Two more attributes come from PyTorch and wait for module 06: `requires_grad` (should gradients be
+# computed for this tensor?) and `grad` (where they will land). A tensor carries them from the start, so
+# that code you write now keeps working unchanged when module 06 switches gradients on. Only floating-point
+# tensors can require gradients: a derivative of an integer count makes no sense.
+#
+# A tensor holds numbers only. `Tensor(None)` or `Tensor("2")` would otherwise become NaN or 2.0 silently,
+# far from the mistake, so the constructor refuses them with a `TypeError` (the helper `_check_numeric`
+# below does that for you).
 
 # %%
 #| export
 #| default_exp core.tensor
+import numbers
+from collections import namedtuple
+
 import numpy as np
+
+from tinytorch.patching import patch_to
+from tinytorch.random import default_generator
+
+__all__ = ["Tensor", "MaxResult", "result_type", "tensor", "from_numpy", "zeros", "ones", "full",
+           "zeros_like", "ones_like", "arange", "eye", "rand", "randn"]
+
+
+def _check_numeric(data):
+    """Refuse what is not numbers (None, strings, ragged lists) with a TypeError naming it."""
+    if isinstance(data, (Tensor, numbers.Number)) or (isinstance(data, np.ndarray) and data.dtype.kind in "biuf"):
+        return
+    try:
+        values = np.asarray(data)
+    except ValueError as err:  # numpy refuses ragged nested lists
+        raise ValueError(f"Tensor(): the nested lists must form a rectangular block of numbers ({err})") from None
+    if values.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor(): expected numbers, got {type(data).__name__} {data!r:.60}")
 
 
 class Tensor:
     """An n-dimensional array of numbers (float32 unless `dtype` says otherwise), PyTorch style.
 
     The numbers live in `self.data`, a numpy array. A float32 numpy array passed in is used as is,
-    not copied (like `torch.from_numpy`), so views made by reshape, transpose and slicing share memory.
+    not copied (like `torch.from_numpy`), so views made by reshape, transpose and slicing share memory;
+    `tinytorch.tensor(data)` copies. `requires_grad`, `grad` and `grad_fn` are PyTorch's gradient
+    attributes: module 06 fills them.
     """
 
     # Let numpy hand `np.float32(2) * tensor` to our reflected operators instead of looping itself.
     __array_ufunc__ = None
 
-    def __init__(self, data, dtype=None):
+    def __init__(self, data, dtype=None, requires_grad=False):
+        _check_numeric(data)
         # HINT: accept a number, a list, a numpy array or another Tensor (use its .data); store
         # HINT: np.asarray(data, dtype=np.float32 if dtype is None else dtype) in self.data.
         ### BEGIN SOLUTION
@@ -75,6 +108,11 @@ class Tensor:
             data = data.data
         self.data = np.asarray(data, dtype=np.float32 if dtype is None else dtype)
         ### END SOLUTION
+        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
+            raise RuntimeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        self.requires_grad = requires_grad
+        self.grad = None  # the gradient backward() computes (module 06)
+        self.grad_fn = None  # the operation that made this tensor, when autograd recorded it (module 06)
 
     @property
     def shape(self):
@@ -88,11 +126,16 @@ class Tensor:
     def ndim(self):
         return self.data.ndim
 
+    def dim(self):
+        """The number of dimensions, as torch's t.dim()."""
+        return self.data.ndim
+
     def size(self, dim=None):
         """The shape, as in PyTorch: `t.size()` is `t.shape`, `t.size(d)` is `t.shape[d]`."""
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self):
+        """The number of elements: the product of the shape."""
         return self.data.size
 
     def memory_footprint(self):
@@ -103,23 +146,83 @@ class Tensor:
         ### END SOLUTION
 
     def numpy(self):
+        """The numbers as a numpy array (shared, not copied)."""
         return self.data
 
     def item(self):
+        """A one-element tensor as a Python number."""
         if self.numel() != 1:
             raise ValueError(f"item(): only a one-element tensor converts to a Python number, "
                              f"this one has shape {self.shape}")
         return self.data.item()
+
+    def tolist(self):
+        """The numbers as (nested) Python lists."""
+        return self.data.tolist()
+
+    @property
+    def is_leaf(self):
+        """True for a tensor the user made, False for the result of a recorded operation."""
+        return self.grad_fn is None
+
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradient tracking on (or off) for this leaf tensor, in place; returns self."""
+        if not self.is_leaf:
+            raise RuntimeError("requires_grad_(): only leaf tensors can change requires_grad; "
+                               "use detach() to get a tensor cut from the graph")
+        if requires_grad and not np.issubdtype(self.dtype, np.floating):
+            raise RuntimeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self):
+        """The same numbers (shared memory), cut from any graph: requires_grad is False."""
+        return Tensor(self.data, dtype=self.dtype)
+
+    def clone(self):
+        """A copy of the numbers in new memory (module 06 lets gradients flow through it)."""
+        return Tensor(self.data.copy(), dtype=self.dtype)
+
+    def to(self, dtype):
+        """The tensor converted to `dtype` (itself when it already has that dtype), as t.to(dtype)."""
+        return self if np.dtype(dtype) == self.dtype else Tensor(self.data.astype(dtype), dtype=dtype)
+
+    def float(self):
+        """As float32, like torch's t.float()."""
+        return self.to(np.float32)
+
+    def double(self):
+        """As float64, like torch's t.double()."""
+        return self.to(np.float64)
+
+    def long(self):
+        """As int64, like torch's t.long()."""
+        return self.to(np.int64)
 
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
+    def __bool__(self):
+        # `if t:` is only meaningful for one number, as in PyTorch
+        if self.numel() != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.numel()} elements is ambiguous; "
+                               "use .any() or .all() (or compare one element)")
+        return bool(self.data.item())
+
+    def __array__(self, dtype=None, copy=None):
+        # np.array(t) and np.asarray(t) see the numbers, not an object holding a Tensor
+        return self.data if dtype is None else self.data.astype(dtype)
+
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
-        suffix = "" if self.dtype == np.float32 else f", dtype={self.dtype}"
-        return f"tensor({body}{suffix})"
+        extras = [] if self.dtype in (np.float32, np.int64, np.bool_) else [f"dtype={self.dtype}"]
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({', '.join([body] + extras)})"
 
 
 # %% [markdown]
@@ -154,44 +257,273 @@ check_creation(Tensor)
 #
 # When shapes do not fit, the error must say which shapes — `ValueError: add: shapes (2, 3) and (4,)
 # do not broadcast` — not numpy's message about "operands", which names neither your tensors nor the op.
+#
+# **Which dtype comes out?** PyTorch's promotion rule, which `result_type` (given) implements: an integer
+# tensor times `0.5` gives float32, not `[0, 0]` (the classic silent bug of rounding down); a float32
+# tensor plus a Python float stays float32; float32 plus a float64 tensor gives float64. A plain number
+# never widens a tensor of its own kind. Compute in that dtype: cast both operands' data to it first.
 
 # %%
 #| export
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}  # PyTorch's categories: bool < integer < floating point
+
+
+def _promote(a, b):
+    """The dtype holding both: the higher category wins; within one category, the wider type."""
+    rank_a, rank_b = _KIND_RANK[a.kind], _KIND_RANK[b.kind]
+    if rank_a != rank_b:
+        return a if rank_a > rank_b else b
+    return np.promote_types(a, b)
+
+
+def _is_operand(value):
+    return isinstance(value, (Tensor, numbers.Number, np.ndarray))
+
+
+def result_type(*operands):
+    """The dtype of an operation on `operands` (Tensors, arrays, Python numbers), as torch.result_type.
+
+    Tensors with dimensions decide first, then 0-d tensors, then Python numbers; a later group only
+    changes the result when it is of a higher category (a Python float makes an integer tensor float32).
+    """
+    groups = ([], [], [])
+    for value in operands:
+        if isinstance(value, (bool, int, float)):  # a Python number: PyTorch's default dtype of its kind
+            groups[2].append(np.dtype(np.bool_ if isinstance(value, bool) else
+                                      np.int64 if isinstance(value, int) else np.float32))
+        else:
+            array = value.data if isinstance(value, Tensor) else np.asarray(value)
+            groups[0 if array.ndim else 1].append(array.dtype)
+    result = None
+    for dtypes in groups:
+        if not dtypes:
+            continue
+        group_type = dtypes[0]
+        for dtype in dtypes[1:]:
+            group_type = _promote(group_type, dtype)
+        if result is None or _KIND_RANK[group_type.kind] > _KIND_RANK[result.kind]:
+            result = group_type
+    return result
+
+
+def _data_of(value):
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+@patch_to(Tensor)
 def _elementwise(self, other, op, name):
     """Apply the numpy function `op` to self and other (a Tensor or a number) with broadcasting."""
-    # HINT: turn a number into a Tensor; compare shapes with np.broadcast_shapes inside try/except
-    # HINT: ValueError and re-raise ValueError(f"{name}: shapes {a} and {b} do not broadcast");
-    # HINT: then wrap result = op(self.data, other.data) as Tensor(result, dtype=result.dtype).
+    if not _is_operand(other):
+        raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__} {other!r:.40}")
+    dtype = result_type(self, other)
+    # HINT: other_data = _data_of(other); check np.broadcast_shapes(self.shape, other_data.shape) inside
+    # HINT: try/except ValueError and re-raise ValueError(f"{name}: shapes {a} and {b} do not broadcast");
+    # HINT: then result = op(self.data.astype(dtype), other_data.astype(dtype)) and return
+    # HINT: Tensor(result, dtype=result.dtype) (comparisons give bool).
     ### BEGIN SOLUTION
-    other = other if isinstance(other, Tensor) else Tensor(other)
+    other_data = _data_of(other)
     try:
-        np.broadcast_shapes(self.shape, other.shape)
+        np.broadcast_shapes(self.shape, other_data.shape)
     except ValueError:
-        raise ValueError(f"{name}: shapes {self.shape} and {other.shape} do not broadcast") from None
-    result = op(self.data, other.data)
-    return Tensor(result, dtype=result.dtype)  # keep numpy's dtype: float64 in gives float64 out
+        raise ValueError(f"{name}: shapes {self.shape} and {other_data.shape} do not broadcast") from None
+    result = op(self.data.astype(dtype, copy=False), other_data.astype(dtype, copy=False))
+    return Tensor(result, dtype=result.dtype)
     ### END SOLUTION
 
 
-def _number_or_tensor(value):
-    return value if isinstance(value, Tensor) else Tensor(value)
+def _as_tensor(value):
+    return value if isinstance(value, Tensor) else Tensor(value, dtype=result_type(value))
 
 
-Tensor._elementwise = _elementwise
-Tensor.__add__ = lambda self, other: self._elementwise(other, np.add, "add")
-Tensor.__sub__ = lambda self, other: self._elementwise(other, np.subtract, "sub")
-Tensor.__mul__ = lambda self, other: self._elementwise(other, np.multiply, "mul")
-Tensor.__truediv__ = lambda self, other: self._elementwise(other, np.divide, "div")
-Tensor.__radd__ = lambda self, other: _number_or_tensor(other) + self
-Tensor.__rsub__ = lambda self, other: _number_or_tensor(other) - self
-Tensor.__rmul__ = lambda self, other: _number_or_tensor(other) * self
-Tensor.__rtruediv__ = lambda self, other: _number_or_tensor(other) / self
-Tensor.__neg__ = lambda self: self * -1
+def _floating(tensor):
+    """The tensor itself if floating point, else converted to float32 (PyTorch's true division, exp, ...)."""
+    return tensor if np.issubdtype(tensor.dtype, np.floating) else tensor.float()
+
+
+@patch_to(Tensor)
+def __add__(self, other):
+    """self + other, element-wise with broadcasting."""
+    return self._elementwise(other, np.add, "add")
+
+
+@patch_to(Tensor)
+def __sub__(self, other):
+    """self - other, element-wise with broadcasting."""
+    return self._elementwise(other, np.subtract, "sub")
+
+
+@patch_to(Tensor)
+def __mul__(self, other):
+    """self * other, element-wise with broadcasting."""
+    return self._elementwise(other, np.multiply, "mul")
+
+
+@patch_to(Tensor)
+def __truediv__(self, other):
+    """self / other, true division: integer tensors give float32, as in PyTorch."""
+    return _floating(self)._elementwise(other, np.divide, "div")
+
+
+@patch_to(Tensor)
+def __radd__(self, other):
+    """other + self, for a number on the left."""
+    return _as_tensor(other) + self
+
+
+@patch_to(Tensor)
+def __rsub__(self, other):
+    """other - self, for a number on the left."""
+    return _as_tensor(other) - self
+
+
+@patch_to(Tensor)
+def __rmul__(self, other):
+    """other * self, for a number on the left."""
+    return _as_tensor(other) * self
+
+
+@patch_to(Tensor)
+def __rtruediv__(self, other):
+    """other / self, for a number on the left."""
+    return _floating(_as_tensor(other)) / self
+
+
+@patch_to(Tensor)
+def __neg__(self):
+    """-self."""
+    return self * -1
 
 
 # %% [markdown]
-# Assigning functions to the class after it is defined (`Tensor.__add__ = ...`) lets this notebook
-# grow the class part by part. It behaves exactly as if the methods were written inside `class Tensor`.
+# `@patch_to(Tensor)` attaches the function below it to the class as a method, keeping its name and
+# docstring (so `help(Tensor.__add__)` works). It lets this notebook grow the class part by part; the
+# result is exactly as if the methods were written inside `class Tensor`.
+#
+# ### Comparisons, maths and in-place updates (given)
+# Three more families follow the same pattern; read them, there is nothing to fill in.
+#
+# * `==`, `!=`, `<`, `<=`, `>`, `>=` compare element-wise and give a **bool** tensor, as in PyTorch
+#   (`(pred == labels).float().mean()` is an accuracy). Because `==` no longer means "the same object",
+#   `t1 == t2` answers about the numbers.
+# * `exp`, `log`, `sqrt`, `abs` and `**` work element-wise; integer tensors become float32 first.
+# * `t += 1`, `t.mul_(0.9)`, `t.zero_()`, `t.copy_(other)` change `t.data` **in place**: no new tensor,
+#   the same memory. The result must fit `t`'s dtype (`int_tensor += 0.5` is refused). Optimizers update
+#   weights this way; module 06 explains when in-place updates are allowed on tensors that require grad.
+
+# %%
+#| export
+def _comparison(op, name):
+    """A comparison method `__<name>__` applying `op` element-wise, for Tensor."""
+    def compare(self, other):
+        if not _is_operand(other):
+            return NotImplemented  # Python then answers `t == None` with False, as PyTorch does
+        return self._elementwise(other, op, name)
+    compare.__name__ = f"__{name}__"
+    compare.__doc__ = f"Element-wise `{name}` comparison: a bool tensor."
+    return patch_to(Tensor)(compare)
+
+
+for _op, _name in [(np.equal, "eq"), (np.not_equal, "ne"), (np.less, "lt"), (np.less_equal, "le"),
+                   (np.greater, "gt"), (np.greater_equal, "ge")]:
+    _comparison(_op, _name)
+Tensor.__hash__ = object.__hash__  # tensors stay usable as dict keys (by identity), as in PyTorch
+
+
+@patch_to(Tensor)
+def __pow__(self, exponent):
+    """self ** exponent for a Python number exponent."""
+    if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
+        raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
+    base = _floating(self) if isinstance(exponent, float) or exponent < 0 else self
+    return Tensor(base.data ** exponent, dtype=base.dtype)
+
+
+@patch_to(Tensor)
+def exp(self):
+    """e ** self, element-wise."""
+    x = _floating(self)
+    return Tensor(np.exp(x.data), dtype=x.dtype)
+
+
+@patch_to(Tensor)
+def log(self):
+    """Natural logarithm, element-wise (log(0) = -inf, log of a negative number = nan, as in PyTorch)."""
+    x = _floating(self)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Tensor(np.log(x.data), dtype=x.dtype)
+
+
+@patch_to(Tensor)
+def sqrt(self):
+    """Square root, element-wise."""
+    x = _floating(self)
+    with np.errstate(invalid="ignore"):
+        return Tensor(np.sqrt(x.data), dtype=x.dtype)
+
+
+@patch_to(Tensor, name="abs")
+def tensor_abs(self):
+    """|self|, element-wise."""
+    return Tensor(np.abs(self.data), dtype=self.dtype)
+
+
+def _in_place(op, name):
+    """An in-place method `name` computing `self op other` into self.data, for Tensor."""
+    def update(self, other):
+        if not _is_operand(other):
+            raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__}")
+        other_data = _data_of(other)
+        try:
+            fits = np.broadcast_shapes(self.shape, other_data.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"{name}: an operand of shape {other_data.shape} does not fit in place into "
+                             f"shape {self.shape}")
+        dtype = result_type(self, other) if op is not np.divide else np.result_type(result_type(self, other), np.float32)
+        if not np.can_cast(dtype, self.dtype, casting="same_kind"):
+            raise RuntimeError(f"{name}: the result type {dtype} can't be cast to this tensor's dtype "
+                               f"{self.dtype} in place")
+        op(self.data, other_data, out=self.data, casting="unsafe")
+        return self
+    update.__name__ = name
+    update.__doc__ = f"In place: self.data = self.data {op.__name__} other (broadcast); returns self."
+    return patch_to(Tensor)(update)
+
+
+for _op, _names in [(np.add, ("add_", "__iadd__")), (np.subtract, ("sub_", "__isub__")),
+                    (np.multiply, ("mul_", "__imul__")), (np.divide, ("div_", "__itruediv__"))]:
+    for _name in _names:
+        _in_place(_op, _name)
+
+
+@patch_to(Tensor)
+def zero_(self):
+    """Set every element to 0, in place; returns self."""
+    self.data[...] = 0
+    return self
+
+
+@patch_to(Tensor)
+def fill_(self, value):
+    """Set every element to `value`, in place; returns self."""
+    self.data[...] = value
+    return self
+
+
+@patch_to(Tensor)
+def copy_(self, src):
+    """Copy the numbers of `src` (broadcast to this shape) into this tensor, in place; returns self."""
+    source = _data_of(src)
+    try:
+        fits = np.broadcast_shapes(self.shape, source.shape) == self.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"copy_: a source of shape {source.shape} does not fit into shape {self.shape}")
+    self.data[...] = source
+    return self
+
 
 # %% [markdown]
 # ### Check Part 2
@@ -217,13 +549,16 @@ check_arithmetic(Tensor)
 
 # %%
 #| export
+@patch_to(Tensor)
 def __matmul__(self, other):
     """Matrix product with PyTorch's rules; the error on a mismatch names both shapes."""
-    # HINT: other may be a number or array: make it a Tensor. Both need ndim >= 1. The inner sizes are
-    # HINT: self.shape[-1] and other.shape[-2] (other.shape[0] when other is 1-D); if they differ raise
+    other = _as_tensor(other)
+    dtype = result_type(self, other)
+    # HINT: both need ndim >= 1. The inner sizes are self.shape[-1] and other.shape[-2] (other.shape[0]
+    # HINT: when other is 1-D); if they differ raise
     # HINT: ValueError(f"matmul: shapes {self.shape} and {other.shape} ... inner dimensions ... differ").
+    # HINT: Then np.matmul the data cast to dtype, wrapped in a Tensor.
     ### BEGIN SOLUTION
-    other = _number_or_tensor(other)
     if self.ndim == 0 or other.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
                          f"{self.shape} and {other.shape}")
@@ -232,16 +567,18 @@ def __matmul__(self, other):
         raise ValueError(f"matmul: shapes {self.shape} and {other.shape} cannot be multiplied: "
                          f"inner dimensions {self.shape[-1]} and {inner_other} differ")
     try:
-        result = np.matmul(self.data, other.data)
+        result = np.matmul(self.data.astype(dtype, copy=False), other.data.astype(dtype, copy=False))
     except ValueError:
         raise ValueError(f"matmul: the batch dimensions of shapes {self.shape} and {other.shape} "
                          "do not broadcast") from None
-    return Tensor(result, dtype=result.dtype)
+    return Tensor(result, dtype=dtype)
     ### END SOLUTION
 
 
-Tensor.__matmul__ = __matmul__
-Tensor.__rmatmul__ = lambda self, other: _number_or_tensor(other) @ self
+@patch_to(Tensor)
+def __rmatmul__(self, other):
+    """other @ self, for an array on the left."""
+    return _as_tensor(other) @ self
 
 
 # %% [markdown]
@@ -266,6 +603,7 @@ check_matmul(Tensor)
 
 # %%
 #| export
+@patch_to(Tensor)
 def reshape(self, *shape):
     """Same numbers, new shape (a view when possible). Accepts reshape(2, 3) or reshape((2, 3))."""
     # HINT: unpack a single tuple argument; try self.data.reshape(shape) and turn numpy's ValueError
@@ -281,32 +619,97 @@ def reshape(self, *shape):
     ### END SOLUTION
 
 
+def _dim_index(tensor, dim, op, extra=0):
+    """`dim` as a non-negative index into tensor's dims (plus `extra` new ones); IndexError when out of range."""
+    rank = tensor.ndim + extra
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: a dimension must be an int, got {type(dim).__name__} {dim!r}")
+    if not -max(rank, 1) <= dim < max(rank, 1):
+        raise IndexError(f"{op}: dimension {dim} is out of range for a tensor with {tensor.ndim} "
+                         f"dimensions (shape {tensor.shape})")
+    return dim % max(rank, 1)
+
+
+@patch_to(Tensor)
 def transpose(self, dim0, dim1):
     """Swap two dimensions (negative indices count from the end), as torch.transpose does."""
     # HINT: np.swapaxes does exactly this (keep dtype=self.dtype); raise IndexError naming the dims
-    # HINT: and self.ndim when a dim is outside [-ndim, ndim).
+    # HINT: and self.ndim when a dim is outside [-ndim, ndim) (_dim_index does that check).
     ### BEGIN SOLUTION
-    for dim in (dim0, dim1):
-        if not -self.ndim <= dim < self.ndim:
-            raise IndexError(f"transpose: dimension {dim} is out of range for a tensor with "
-                             f"{self.ndim} dimensions (shape {self.shape})")
+    dim0, dim1 = _dim_index(self, dim0, "transpose"), _dim_index(self, dim1, "transpose")
     return Tensor(np.swapaxes(self.data, dim0, dim1), dtype=self.dtype)
     ### END SOLUTION
 
 
-Tensor.reshape = reshape
-Tensor.transpose = transpose
-
-
-def _matrix_transpose(self):
-    # PyTorch's .T: a matrix's transpose, a 0-d or 1-d tensor unchanged; ambiguous beyond 2-d.
+@patch_to(Tensor, as_property=True)
+def T(self):
+    """The transpose of a matrix; a 0-d or 1-d tensor unchanged (PyTorch's .T; ambiguous beyond 2-d)."""
     if self.ndim > 2:
         raise ValueError(f".T is only defined for tensors with at most 2 dimensions, got shape {self.shape}; "
-                         "use transpose(dim0, dim1)")
+                         "use transpose(dim0, dim1) or permute")
     return self.transpose(0, 1) if self.ndim == 2 else self
 
 
-Tensor.T = property(_matrix_transpose)
+# %% [markdown]
+# PyTorch has a family of such shape operations; they are all reshapes or transposes in disguise, so they
+# are given:
+#
+# | method | what it does |
+# |---|---|
+# | `view(*shape)` | `reshape` that **must** be a view: it refuses when the memory layout cannot be reread (after a transpose, say) |
+# | `flatten(start_dim=0, end_dim=-1)` | merge a range of dimensions into one: `(64, 1, 8, 8)` → `(64, 64)` with `flatten(1)` |
+# | `unsqueeze(dim)` / `squeeze(dim=None)` | insert / remove a dimension of size 1 |
+# | `permute(*dims)` | reorder all dimensions: `(N, H, W, C)` → `(N, C, H, W)` with `permute(0, 3, 1, 2)` |
+
+# %%
+#| export
+@patch_to(Tensor)
+def view(self, *shape):
+    """reshape that never copies: a RuntimeError when the layout cannot be viewed as `shape`."""
+    result = self.reshape(*shape)
+    if self.numel() and not np.shares_memory(result.data, self.data):
+        raise RuntimeError(f"view: shape {self.shape} with strides {self.data.strides} can't be viewed as "
+                           f"{result.shape} without copying (it is not contiguous); use reshape()")
+    return result
+
+
+@patch_to(Tensor)
+def flatten(self, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one, as torch.flatten."""
+    if self.ndim == 0:
+        return self.reshape(1)
+    start, end = _dim_index(self, start_dim, "flatten"), _dim_index(self, end_dim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+
+
+@patch_to(Tensor)
+def unsqueeze(self, dim):
+    """A new dimension of size 1 at `dim` (negative counts from the end of the result), as torch.unsqueeze."""
+    return self.reshape(np.expand_dims(self.data, _dim_index(self, dim, "unsqueeze", extra=1)).shape)
+
+
+@patch_to(Tensor)
+def squeeze(self, dim=None):
+    """Remove dimensions of size 1 (all of them, or only `dim` when it has size 1), as torch.squeeze."""
+    if dim is None:
+        return self.reshape(tuple(size for size in self.shape if size != 1))
+    dims = dim if isinstance(dim, tuple) else (dim,)
+    drop = {_dim_index(self, d, "squeeze") for d in dims} if self.ndim else set()
+    return self.reshape(tuple(size for d, size in enumerate(self.shape) if not (d in drop and size == 1)))
+
+
+@patch_to(Tensor)
+def permute(self, *dims):
+    """Reorder the dimensions: result dim i is input dim dims[i], as torch.permute."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    order = tuple(_dim_index(self, d, "permute") for d in dims)
+    if sorted(order) != list(range(self.ndim)):
+        raise ValueError(f"permute: dims {dims} must name each of the {self.ndim} dimensions once")
+    return Tensor(np.transpose(self.data, order), dtype=self.dtype)
+
 
 # %% [markdown]
 # ### Check Part 4
@@ -329,35 +732,47 @@ check_shape_ops(Tensor)
 #   a named tuple with fields `values` and `indices`. We copy that, because code you write later in
 #   PyTorch will expect it.
 # * `t.argmax(dim=None)`: the index of the largest element, as an integer tensor.
+# * `min` and `argmin` mirror them; `max` and `min` share one helper, `_extreme`, which you write.
+#
+# Sums of integers give int64 (PyTorch's rule, so a count of a million `True`s cannot overflow a small
+# type), and `mean` of an integer tensor is refused: PyTorch asks you to say `.float()` first.
+#
+# The methods are named `sum`, `max`, `min`, `abs` on the Tensor, but the functions that define them are
+# called `tensor_sum` and so on (`@patch_to(Tensor, name="sum")`), so that Python's own `sum` and `max`
+# keep working in this notebook.
 
 # %%
 #| export
-from collections import namedtuple
-
-# PyTorch returns a named tuple from max(dim): t.max(1).values, t.max(1).indices
+# PyTorch returns a named tuple from max(dim) and min(dim): t.max(1).values, t.max(1).indices
 MaxResult = namedtuple("max", ["values", "indices"])
 
 
 def _check_dim(tensor, dim, op):
-    dims = dim if isinstance(dim, tuple) else (dim,)
-    for d in dims:
-        if not -tensor.ndim <= d < tensor.ndim:
-            raise IndexError(f"{op}: dim {d} is out of range for a tensor of shape {tensor.shape}")
+    """`dim` (an int or a tuple of ints) validated against tensor's dims; returned as given."""
+    for d in (dim if isinstance(dim, tuple) else (dim,)):
+        _dim_index(tensor, d, op)
+    return dim
 
 
+@patch_to(Tensor, name="sum")
 def tensor_sum(self, dim=None, keepdim=False):
-    """Sum over `dim` (int, tuple or None for all), as torch.sum."""
+    """Sum over `dim` (int, tuple or None for all), as torch.sum; integers and bools sum to int64."""
+    dtype = np.int64 if self.dtype.kind in "biu" else self.dtype
     # HINT: validate dim with _check_dim(self, dim, "sum") unless it is None, then
-    # HINT: np.sum(self.data, axis=dim, keepdims=keepdim), wrapped in a Tensor with self.dtype.
+    # HINT: np.sum(self.data, axis=dim, keepdims=keepdim, dtype=dtype), wrapped in a Tensor of that dtype.
     ### BEGIN SOLUTION
     if dim is not None:
         _check_dim(self, dim, "sum")
-    return Tensor(np.sum(self.data, axis=dim, keepdims=keepdim), dtype=self.dtype)
+    return Tensor(np.sum(self.data, axis=dim, keepdims=keepdim, dtype=dtype), dtype=dtype)
     ### END SOLUTION
 
 
-def tensor_mean(self, dim=None, keepdim=False):
-    """Mean over `dim` (int, tuple or None for all), as torch.mean."""
+@patch_to(Tensor)
+def mean(self, dim=None, keepdim=False):
+    """Mean over `dim` (int, tuple or None for all), as torch.mean; only for floating-point tensors."""
+    if not np.issubdtype(self.dtype, np.floating):
+        raise RuntimeError(f"mean(): the input must be floating point, got dtype {self.dtype}; "
+                           "convert first with .float()")
     # HINT: the same as sum with np.mean.
     ### BEGIN SOLUTION
     if dim is not None:
@@ -366,32 +781,50 @@ def tensor_mean(self, dim=None, keepdim=False):
     ### END SOLUTION
 
 
-def tensor_max(self, dim=None, keepdim=False):
-    """The largest element, or with `dim` a MaxResult(values, indices), as torch.max."""
-    # HINT: dim None -> Tensor(np.max(self.data)). Otherwise validate dim, take
-    # HINT: np.argmax(..., axis=dim, keepdims=keepdim) for indices (dtype np.int64) and
-    # HINT: np.max(..., axis=dim, keepdims=keepdim) for values, and return MaxResult(values, indices).
+def _extreme(tensor, dim, keepdim, op, reduce, arg_reduce):
+    """max/min: the extreme element, or with `dim` a MaxResult(values, indices)."""
+    if tensor.numel() == 0:
+        raise RuntimeError(f"{op}(): the tensor is empty, so it has no {op}imum")
+    # HINT: dim None -> a Tensor of reduce(tensor.data). Otherwise validate dim (_dim_index), then
+    # HINT: indices from arg_reduce over that axis (keeping dims as keepdim says, dtype int64) and values
+    # HINT: from reduce the same way (tensor's dtype); return them as a MaxResult.
     ### BEGIN SOLUTION
     if dim is None:
-        return Tensor(np.max(self.data), dtype=self.dtype)
-    _check_dim(self, dim, "max")
-    indices = Tensor(np.argmax(self.data, axis=dim, keepdims=keepdim), dtype=np.int64)
-    values = Tensor(np.max(self.data, axis=dim, keepdims=keepdim), dtype=self.dtype)
+        return Tensor(reduce(tensor.data), dtype=tensor.dtype)
+    _dim_index(tensor, dim, op)
+    indices = Tensor(arg_reduce(tensor.data, axis=dim, keepdims=keepdim), dtype=np.int64)
+    values = Tensor(reduce(tensor.data, axis=dim, keepdims=keepdim), dtype=tensor.dtype)
     return MaxResult(values, indices)
     ### END SOLUTION
 
 
-def tensor_argmax(self, dim=None, keepdim=False):
+@patch_to(Tensor, name="max")
+def tensor_max(self, dim=None, keepdim=False):
+    """The largest element, or with `dim` a MaxResult(values, indices), as torch.max."""
+    return _extreme(self, dim, keepdim, "max", np.max, np.argmax)
+
+
+@patch_to(Tensor, name="min")
+def tensor_min(self, dim=None, keepdim=False):
+    """The smallest element, or with `dim` a MaxResult(values, indices), as torch.min."""
+    return _extreme(self, dim, keepdim, "min", np.min, np.argmin)
+
+
+@patch_to(Tensor)
+def argmax(self, dim=None, keepdim=False):
     """Index of the largest element (over the flattened tensor when dim is None), as int64."""
     if dim is not None:
-        _check_dim(self, dim, "argmax")
+        _dim_index(self, dim, "argmax")
     return Tensor(np.argmax(self.data, axis=dim, keepdims=keepdim and dim is not None), dtype=np.int64)
 
 
-Tensor.sum = tensor_sum
-Tensor.mean = tensor_mean
-Tensor.max = tensor_max
-Tensor.argmax = tensor_argmax
+@patch_to(Tensor)
+def argmin(self, dim=None, keepdim=False):
+    """Index of the smallest element (over the flattened tensor when dim is None), as int64."""
+    if dim is not None:
+        _dim_index(self, dim, "argmin")
+    return Tensor(np.argmin(self.data, axis=dim, keepdims=keepdim and dim is not None), dtype=np.int64)
+
 
 # %% [markdown]
 # ### Check Part 5
@@ -416,26 +849,32 @@ check_reductions(Tensor)
 
 # %%
 #| export
-def __getitem__(self, index):
-    """t[index] with numpy/PyTorch rules; Tensor indices are unwrapped to their integer arrays."""
-    # HINT: replace Tensor parts of index (it may be a tuple) by their .data (cast to int64 unless
-    # HINT: boolean); index self.data inside try/except IndexError and re-raise IndexError naming
-    # HINT: the index and self.shape. Keep the dtype: Tensor(result, dtype=self.dtype).
-    ### BEGIN SOLUTION
+def _numpy_index(index):
+    """The index as numpy sees it: Tensor parts unwrapped to their int64 or bool arrays."""
     def unwrap(part):
         if isinstance(part, Tensor):
+            if part.dtype.kind not in "biu":
+                raise IndexError(f"tensors used as indices must be integer or bool tensors, got dtype "
+                                 f"{part.dtype} (a float index would be silently truncated)")
             return part.data if part.dtype == np.bool_ else part.data.astype(np.int64)
         return part
+    return tuple(unwrap(p) for p in index) if isinstance(index, tuple) else unwrap(index)
 
-    index = tuple(unwrap(p) for p in index) if isinstance(index, tuple) else unwrap(index)
+
+@patch_to(Tensor)
+def __getitem__(self, index):
+    """t[index] with numpy/PyTorch rules; Tensor indices are unwrapped to their integer arrays."""
+    # HINT: index = _numpy_index(index) (read it: it unwraps Tensor parts and refuses float ones); index
+    # HINT: self.data inside try/except IndexError and re-raise IndexError naming the index and self.shape.
+    # HINT: Keep the dtype: Tensor(result, dtype=self.dtype).
+    ### BEGIN SOLUTION
+    index = _numpy_index(index)
     try:
         return Tensor(self.data[index], dtype=self.dtype)
     except IndexError as err:
         raise IndexError(f"index {index!r} is out of range for a tensor of shape {self.shape} ({err})") from None
     ### END SOLUTION
 
-
-Tensor.__getitem__ = __getitem__
 
 # %% [markdown]
 # ### Check Part 6
@@ -444,6 +883,107 @@ Tensor.__getitem__ = __getitem__
 from tinytorch.checks.tensor import check_indexing
 
 check_indexing(Tensor)
+
+# %% [markdown]
+# ## Part 7 · Making tensors the PyTorch way (given)
+#
+# PyTorch code rarely calls the class; it calls factory functions. They are thin, so they are given:
+#
+# | function | result |
+# |---|---|
+# | `tensor(data, dtype=None, requires_grad=False)` | a **copy** of `data`; the dtype is inferred: Python floats → float32, ints → int64, bools → bool; a numpy array keeps its dtype |
+# | `from_numpy(array)` | shares the array's memory, keeps its dtype |
+# | `zeros(*size)`, `ones(*size)`, `full(size, fill_value)`, `zeros_like(t)`, `ones_like(t)`, `eye(n)` | filled tensors, float32 by default |
+# | `arange(start, end, step)` | a range: int64 when every argument is an int, float32 otherwise |
+# | `rand(*size)`, `randn(*size)` | uniform on [0, 1) / standard normal, from the generator `manual_seed` seeds |
+#
+# Why copy in `tensor()`? `Tensor(w)` on a float32 array shares `w`'s memory, so after training a
+# "did my weights change?" comparison against `w` would compare the weights with themselves.
+
+# %%
+#| export
+def tensor(data, dtype=None, requires_grad=False):
+    """A new tensor holding a copy of `data`, its dtype inferred as torch.tensor does."""
+    _check_numeric(data)
+    values = np.array(data.data if isinstance(data, Tensor) else data)
+    if dtype is None and not isinstance(data, (Tensor, np.ndarray, np.generic)):
+        dtype = {"b": np.bool_, "i": np.int64, "u": np.int64, "f": np.float32}[values.dtype.kind]
+    return Tensor(values, dtype=values.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array):
+    """A tensor sharing `array`'s memory and dtype, as torch.from_numpy."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy array, got {type(array).__name__}")
+    _check_numeric(array)
+    return Tensor(array, dtype=array.dtype)
+
+
+def _size(size, op):
+    """A shape from f(2, 3) or f((2, 3)), checked to hold non-negative ints."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise TypeError(f"{op}: a size must be non-negative ints, got {shape!r}")
+    return shape
+
+
+def _filled(shape, value, dtype, requires_grad):
+    return Tensor(np.full(shape, value, dtype=np.float32 if dtype is None else dtype), requires_grad=requires_grad,
+                  dtype=np.float32 if dtype is None else dtype)
+
+
+def zeros(*size, dtype=None, requires_grad=False):
+    """A tensor of zeros of the given shape (float32 unless `dtype`), as torch.zeros."""
+    return _filled(_size(size, "zeros"), 0, dtype, requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False):
+    """A tensor of ones of the given shape (float32 unless `dtype`), as torch.ones."""
+    return _filled(_size(size, "ones"), 1, dtype, requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False):
+    """A tensor of `fill_value`; its dtype is inferred from the value as torch.full does."""
+    return _filled(_size((size,), "full"), fill_value, dtype or result_type(fill_value), requires_grad)
+
+
+def zeros_like(input, dtype=None, requires_grad=False):
+    """Zeros with input's shape (and dtype unless `dtype`)."""
+    return _filled(input.shape, 0, dtype or input.dtype, requires_grad)
+
+
+def ones_like(input, dtype=None, requires_grad=False):
+    """Ones with input's shape (and dtype unless `dtype`)."""
+    return _filled(input.shape, 1, dtype or input.dtype, requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    """The n×m identity matrix (m = n unless given)."""
+    return Tensor(np.eye(n, m), dtype=np.float32 if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    """start, start+step, ... below end (arange(n) counts 0..n-1): int64 for ints, float32 otherwise."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype is None:
+        dtype = result_type(start, end, step)
+    return Tensor(np.arange(start, end, step).astype(dtype), dtype=dtype, requires_grad=requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad=False):
+    """Uniform random numbers on [0, 1) of the given shape, from the generator manual_seed seeds."""
+    values = default_generator().random(_size(size, "rand"))
+    return Tensor(values, dtype=np.float32 if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad=False):
+    """Standard-normal random numbers of the given shape, from the generator manual_seed seeds."""
+    values = default_generator().standard_normal(_size(size, "randn"))
+    return Tensor(values, dtype=np.float32 if dtype is None else dtype, requires_grad=requires_grad)
+
 
 # %% [markdown]
 # ## Use it

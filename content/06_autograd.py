@@ -45,30 +45,45 @@
 # * total: ∂y/∂a = 1 + b, ∂y/∂b = a.
 #
 # Each operation therefore needs one object that remembers its inputs (and anything else its rule needs)
-# and knows its local rule. PyTorch calls them *grad_fn* nodes (`AddBackward0`, `MulBackward0`, ...);
-# ours is a `Function`. Gradients travel as plain numpy arrays: the graph bookkeeping stays in Python,
+# and knows its local rule. PyTorch calls them *grad_fn* nodes, and `print(y)` shows the last one:
+# `tensor(..., grad_fn=<AddBackward0>)`. Ours are subclasses of `Function` with PyTorch's names. Gradients travel as plain numpy arrays: the graph bookkeeping stays in Python,
 # the arithmetic in numpy.
 
 # %%
 #| export
 #| default_exp core.autograd
+import functools
 import math
 
 import numpy as np
 
-from tinytorch.core.tensor import MaxResult, Tensor
+from tinytorch.autograd.grad_mode import is_grad_enabled, no_grad
+from tinytorch.core.tensor import Tensor, _numpy_index, result_type
+from tinytorch.patching import patch_to
+
+__all__ = ["Function", "unbroadcast", "topological_order", "enable_autograd", "no_grad"]
 
 
 class Function:
-    """One recorded operation: its input Tensors, what its rule needs, and the rule itself."""
+    """One recorded operation (a tensor's `grad_fn`): its input Tensors, what its rule needs, the rule."""
 
     def __init__(self, *inputs, **saved):
         self.inputs = inputs
         vars(self).update(saved)  # e.g. self.dim, self.output: whatever backward() needs
+        self.released = False
 
     def backward(self, grad_output):
         """Given dLoss/dOutput (a numpy array), return dLoss/dInput for each input (or None)."""
         raise NotImplementedError(f"{type(self).__name__} has no backward rule")
+
+    def name(self):
+        """The node's name, as PyTorch's grad_fn.name()."""
+        return type(self).__name__
+
+    def release(self):
+        """Free what backward() needed: the inputs and saved arrays (backward without retain_graph does this)."""
+        vars(self).clear()
+        self.inputs, self.released = (), True
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
@@ -128,7 +143,7 @@ check_unbroadcast(unbroadcast)
 
 # %%
 #| export
-class AddBackward(Function):
+class AddBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
         # HINT: both inputs receive grad unchanged, un-broadcast to a.shape and b.shape.
@@ -137,16 +152,16 @@ class AddBackward(Function):
         ### END SOLUTION
 
 
-class SubBackward(Function):
+class SubBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
-        # HINT: like AddBackward, but b receives -grad.
+        # HINT: like AddBackward0, but b receives -grad.
         ### BEGIN SOLUTION
         return unbroadcast(grad, a.shape), unbroadcast(-grad, b.shape)
         ### END SOLUTION
 
 
-class MulBackward(Function):
+class MulBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
         # HINT: a receives grad * b.data and b receives grad * a.data, each un-broadcast.
@@ -155,7 +170,7 @@ class MulBackward(Function):
         ### END SOLUTION
 
 
-class DivBackward(Function):
+class DivBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
         # HINT: a receives grad / b.data; b receives -grad * a.data / b.data**2; un-broadcast both.
@@ -170,7 +185,7 @@ class DivBackward(Function):
 # %%
 from tinytorch.checks.autograd import check_arithmetic_backward
 
-check_arithmetic_backward(AddBackward, SubBackward, MulBackward, DivBackward)
+check_arithmetic_backward(AddBackward0, SubBackward0, MulBackward0, DivBackward0)
 
 # %% [markdown]
 # ## Part 4 · Matrix multiplication and reductions
@@ -191,7 +206,7 @@ check_arithmetic_backward(AddBackward, SubBackward, MulBackward, DivBackward)
 
 # %%
 #| export
-class MatmulBackward(Function):
+class MmBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
         # Treat 1-D operands as (1, k) rows / (k, 1) columns, like np.matmul does.
@@ -226,7 +241,7 @@ def _restore_reduced_dims(grad, shape, dim, keepdim):
     return np.expand_dims(grad, tuple(dims))
 
 
-class SumBackward(Function):
+class SumBackward0(Function):
     def backward(self, grad):
         (x,) = self.inputs
         # HINT: restore the reduced dims with _restore_reduced_dims(grad, x.shape, self.dim, self.keepdim),
@@ -236,20 +251,20 @@ class SumBackward(Function):
         ### END SOLUTION
 
 
-class MeanBackward(Function):
+class MeanBackward0(Function):
     def backward(self, grad):
         (x,) = self.inputs
         restored = _restore_reduced_dims(grad, x.shape, self.dim, self.keepdim)
         return (np.broadcast_to(restored, x.shape) * (restored.size / x.numel()),)  # each output averaged numel/outputs elements
 
 
-class MaxBackward(Function):
-    """The gradient goes to the element that was the maximum; ties over the whole tensor share it."""
+class MaxBackward0(Function):
+    """max and min: the gradient goes to the element that won; ties over the whole tensor share it."""
 
     def backward(self, grad):
         (x,) = self.inputs
         if self.dim is None:
-            winners = x.data == x.data.max()
+            winners = x.data == self.output
             return (winners * (grad / winners.sum()),)
         indices = self.indices if self.keepdim else np.expand_dims(self.indices, self.dim)
         spread = np.zeros(x.shape, dtype=grad.dtype)
@@ -264,7 +279,7 @@ class MaxBackward(Function):
 # %%
 from tinytorch.checks.autograd import check_matmul_and_sum_backward
 
-check_matmul_and_sum_backward(MatmulBackward, SumBackward)
+check_matmul_and_sum_backward(MmBackward0, SumBackward0)
 
 # %% [markdown]
 # ## Part 5 · Shapes, indexing and element-wise maths
@@ -274,24 +289,31 @@ check_matmul_and_sum_backward(MatmulBackward, SumBackward)
 # * `reshape` and `transpose` move no numbers, so the gradient is only reshaped / transposed back.
 # * Indexing `x[idx]` picks elements; the gradient goes back to the picked positions. An index array may
 #   pick the same element twice (`x[[0, 0]]`), so contributions are *added* with `np.add.at`, not assigned.
-# * `x ** p` (a number p): `p · x^(p-1)`; `exp`: the output itself; `log`: `1 / x`; `sqrt(x) = x ** 0.5`.
-#
-# `exp`, `log`, `sqrt` and `**` are new `Tensor` methods: module 01 did not need them, losses and
-# normalisation layers do.
+# * `permute` is undone by the inverse permutation (`np.argsort` of the dims).
+# * `x ** p` (a number p): `p · x^(p-1)`; `exp`: the output itself; `log`: `1 / x`;
+#   `sqrt`: `1 / (2 sqrt(x))`, again from the output; `abs`: the sign of x.
+# * `clone()` and dtype conversions (`.float()`, `.double()`) pass the gradient through.
 
 # %%
 #| export
-class ReshapeBackward(Function):
+class ViewBackward0(Function):
+    """reshape, view, flatten, squeeze, unsqueeze: the gradient takes the input's shape back."""
+
     def backward(self, grad):
         return (grad.reshape(self.inputs[0].shape),)
 
 
-class TransposeBackward(Function):
+class TransposeBackward0(Function):
     def backward(self, grad):
         return (np.swapaxes(grad, self.dim0, self.dim1),)
 
 
-class GetitemBackward(Function):
+class PermuteBackward0(Function):
+    def backward(self, grad):
+        return (np.transpose(grad, np.argsort(self.dims)),)  # the inverse permutation
+
+
+class IndexBackward0(Function):
     def backward(self, grad):
         (x,) = self.inputs
         spread = np.zeros(x.shape, dtype=grad.dtype)
@@ -299,34 +321,37 @@ class GetitemBackward(Function):
         return (spread,)
 
 
-class PowBackward(Function):
+class PowBackward0(Function):
     def backward(self, grad):
         (x,) = self.inputs
         return (grad * self.exponent * x.data ** (self.exponent - 1),)
 
 
-class ExpBackward(Function):
+class ExpBackward0(Function):
     def backward(self, grad):
         return (grad * self.output,)
 
 
-class LogBackward(Function):
+class LogBackward0(Function):
     def backward(self, grad):
         return (grad / self.inputs[0].data,)
 
 
-def _pow(self, exponent):
-    if not isinstance(exponent, (int, float)):
-        raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
-    return Tensor(self.data ** exponent, dtype=self.dtype)
+class SqrtBackward0(Function):
+    def backward(self, grad):
+        return (grad / (2 * self.output),)
 
 
-def _exp(self):
-    return Tensor(np.exp(self.data), dtype=self.dtype)
+class AbsBackward0(Function):
+    def backward(self, grad):
+        return (grad * np.sign(self.inputs[0].data),)
 
 
-def _log(self):
-    return Tensor(np.log(self.data), dtype=self.dtype)
+class CloneBackward0(Function):
+    """clone() and dtype conversions: the gradient passes through, in the input's dtype."""
+
+    def backward(self, grad):
+        return (grad.astype(self.inputs[0].dtype, copy=False),)
 
 
 # %% [markdown]
@@ -352,15 +377,15 @@ def _log(self):
 
 # %%
 #| export
-from tinytorch.core import activations, losses
+from tinytorch.core import activations, losses  # the modules whose forward Part 8 wraps
 
 
-class ReLUBackward(Function):
+class ReluBackward0(Function):
     def backward(self, grad):
         return (grad * (self.inputs[0].data > 0),)
 
 
-class SigmoidBackward(Function):
+class SigmoidBackward0(Function):
     def backward(self, grad):
         # HINT: self.output holds σ(x) as a numpy array: return (grad * s * (1 - s),).
         ### BEGIN SOLUTION
@@ -369,12 +394,12 @@ class SigmoidBackward(Function):
         ### END SOLUTION
 
 
-class TanhBackward(Function):
+class TanhBackward0(Function):
     def backward(self, grad):
         return (grad * (1 - self.output ** 2),)
 
 
-class GELUBackward(Function):
+class GeluBackward0(Function):
     def backward(self, grad):
         x = self.inputs[0].data
         if self.approximate == "tanh":
@@ -389,7 +414,7 @@ class GELUBackward(Function):
         return (grad * slope,)
 
 
-class SoftmaxBackward(Function):
+class SoftmaxBackward0(Function):
     def backward(self, grad):
         s = self.output
         return (s * (grad - (grad * s).sum(axis=self.dim, keepdims=True)),)
@@ -400,14 +425,14 @@ def _reduce_scale(grad, reduction, count):
     return grad / count if reduction == "mean" else grad
 
 
-class MSEBackward(Function):
+class MseLossBackward0(Function):
     def backward(self, grad):
         prediction, target = self.inputs
         slope = _reduce_scale(grad, self.reduction, prediction.numel()) * 2 * (prediction.data - target.data)
         return unbroadcast(slope, prediction.shape), unbroadcast(-slope, target.shape)
 
 
-class CrossEntropyBackward(Function):
+class CrossEntropyLossBackward0(Function):
     def backward(self, grad):
         logits = self.inputs[0].data
         # HINT: softmax of the logits row by row (subtract the row max before exp), minus 1 at each row's
@@ -423,7 +448,7 @@ class CrossEntropyBackward(Function):
         ### END SOLUTION
 
 
-class BCEWithLogitsBackward(Function):
+class BinaryCrossEntropyWithLogitsBackward0(Function):
     def backward(self, grad):
         logits = self.inputs[0].data
         sigmoid = np.exp(-np.logaddexp(0, -logits))  # σ(x) without overflow
@@ -436,7 +461,7 @@ class BCEWithLogitsBackward(Function):
 # %%
 from tinytorch.checks.autograd import check_fused_backward
 
-check_fused_backward(SigmoidBackward, CrossEntropyBackward)
+check_fused_backward(SigmoidBackward0, CrossEntropyLossBackward0)
 
 # %% [markdown]
 # ## Part 7 · `backward()`: the chain rule in reverse topological order
@@ -477,14 +502,17 @@ def topological_order(root):
             continue
         visited.add(id(tensor))
         stack.append((tensor, True))
-        if tensor._grad_fn is not None:
-            stack.extend((t, False) for t in tensor._grad_fn.inputs if t.requires_grad and id(t) not in visited)
+        if tensor.grad_fn is not None:
+            stack.extend((t, False) for t in tensor.grad_fn.inputs if t.requires_grad and id(t) not in visited)
     return order
     ### END SOLUTION
 
 
-def backward(self, gradient=None):
-    """Compute d(self)/d(leaf) for every leaf that requires grad, adding it into leaf.grad."""
+def backward(self, gradient=None, retain_graph=False):
+    """Compute d(self)/d(leaf) for every leaf that requires grad, adding it into leaf.grad.
+
+    The graph is freed afterwards, as in PyTorch: a second backward() through it raises, unless the
+    first one was called with retain_graph=True."""
     if not self.requires_grad:
         raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn; create the "
                            "inputs with requires_grad=True (and not inside no_grad())")
@@ -496,163 +524,163 @@ def backward(self, gradient=None):
     gradient = np.asarray(getattr(gradient, "data", gradient), dtype=self.dtype)
     if gradient.shape != self.shape:
         raise ValueError(f"backward(): gradient has shape {gradient.shape}, the output has shape {self.shape}")
+    order = topological_order(self)
+    if any(t.grad_fn is not None and t.grad_fn.released for t in order):
+        raise RuntimeError("backward(): trying to backward through the graph a second time; its saved values "
+                           "were freed by the first backward(). Run the forward pass again, or call the first "
+                           "backward(retain_graph=True)")
 
     grads = {id(self): gradient}
-    for tensor in reversed(topological_order(self)):
+    for tensor in reversed(order):
         grad = grads.pop(id(tensor), None)
         if grad is None:
             continue
-        if tensor._grad_fn is None:  # a leaf: accumulate, as PyTorch does
+        if tensor.grad_fn is None:  # a leaf: accumulate, as PyTorch does
             total = np.array(grad, dtype=tensor.dtype)  # its own writable copy: grads may alias each other
             if tensor.grad is not None:
                 total += tensor.grad.data
             tensor.grad = Tensor(total, dtype=tensor.dtype)
             continue
-        for parent, parent_grad in zip(tensor._grad_fn.inputs, tensor._grad_fn.backward(grad)):
+        for parent, parent_grad in zip(tensor.grad_fn.inputs, tensor.grad_fn.backward(grad)):
             if parent_grad is not None and parent.requires_grad:
                 key = id(parent)
                 grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+    if not retain_graph:
+        for tensor in order:
+            if tensor.grad_fn is not None:
+                tensor.grad_fn.release()
 
 
 # %% [markdown]
 # ## Part 8 · `enable_autograd()`: teaching the module-01 Tensor to remember
 #
-# Now connect it all. `enable_autograd()` replaces each Tensor operation by a version that calls the
-# original (module 01's code, with its shape checks) and then, if any input requires grad and gradient
-# mode is on, records a `Function` on the result. Tensors that do not require grad pay one `if` — so
-# modules 01–05 keep working exactly as before. The same is done to the `forward` of the activations
-# (02) and losses (04).
-#
-# This is *progressive disclosure*: you met the Tensor first without gradients; now the same class gains
-# PyTorch's gradient API:
+# Now connect it all. Since module 01 every tensor has carried `requires_grad`, `grad` and `grad_fn`;
+# nothing filled them. `enable_autograd()` wraps each Tensor operation in a version that calls the
+# original (module 01's code, with its shape checks and dtype rules) and then, if any input requires grad
+# and gradient mode is on, records a `Function` as the result's `grad_fn`. Tensors that do not require
+# grad pay one `if`, so modules 01–05 keep working exactly as before. The same is done to the `forward`
+# of the activations (02) and losses (04). The wrapper keeps each method's name, signature and docstring
+# (`functools.wraps`), so `help(Tensor.sum)` still shows module 01's documentation.
 #
 # | API | meaning |
 # |---|---|
-# | `Tensor(x, requires_grad=True)` | a leaf whose gradient we want |
+# | `Tensor(x, requires_grad=True)` | a leaf whose gradient we want (`t.is_leaf`) |
 # | `t.grad` | the accumulated gradient (a Tensor) or `None` |
-# | `t.backward(gradient=None)` | run reverse mode from `t` |
+# | `t.grad_fn` | the node that made `t` (`None` for a leaf) |
+# | `t.backward(gradient=None, retain_graph=False)` | run reverse mode from `t`, then free the graph |
 # | `t.detach()` | the same numbers, cut from the graph |
-# | `with no_grad():` | record nothing (evaluation, optimizer updates) |
+# | `with no_grad():` / `@no_grad()` | record nothing (evaluation, optimizer updates) |
+#
+# Three rules from PyTorch deserve a sentence each:
+#
+# * **One switch.** `no_grad()` turns off one flag, kept in `tinytorch.autograd.grad_mode` outside any
+#   notebook, so the package's `evaluate()` and your cells agree on it; blocks nest, and the flag comes
+#   back even when the block raises.
+# * **A graph is used once.** `backward()` frees the values the graph saved, and a second `backward()`
+#   through it raises instead of silently adding the gradients again (re-running a cell that only calls
+#   `loss.backward()` would do exactly that). Pass `retain_graph=True` when you mean it.
+# * **No in-place change of a tensor in a graph.** `w -= lr * w.grad` on a weight that requires grad is
+#   refused while graphs are recorded: the graph saved `w`'s numbers and would use the new ones. Inside
+#   `with no_grad():` it is exactly how an optimizer updates weights.
 #
 # The code below is plumbing — read it, there is nothing to fill in.
 
 # %%
 #| export
-class _GradMode:
-    enabled = True
-
-
-class no_grad:
-    """Context manager: operations inside record no graph (like torch.no_grad())."""
-
-    def __enter__(self):
-        self.previous, _GradMode.enabled = _GradMode.enabled, False
-
-    def __exit__(self, *exc_info):
-        _GradMode.enabled = self.previous
-
-
-def is_grad_enabled():
-    return _GradMode.enabled
-
-
 def _record(result, function, *inputs, **saved):
-    """Attach `function` to `result` when gradients must flow from it to `inputs`."""
-    if _GradMode.enabled and any(t.requires_grad for t in inputs):
+    """Attach a `function` node to `result` when gradients must flow from it to `inputs`."""
+    if is_grad_enabled() and any(t.requires_grad for t in inputs):
         result.requires_grad = True
-        result._grad_fn = function(*inputs, **saved)
+        result.grad_fn = function(*inputs, **saved)
     return result
 
 
-def _as_tensor(value, like):
-    return value if isinstance(value, Tensor) else Tensor(value, dtype=like.dtype)
+def _operand(value):
+    """A number or array operand as a Tensor, so a node can hold it (its dtype as promotion saw it)."""
+    return value if isinstance(value, Tensor) else Tensor(value, dtype=result_type(value))
 
 
 def _originals(owner, names):
-    """The un-patched methods of `owner`, captured once, so enabling twice never wraps twice."""
+    """The un-wrapped methods of `owner`, captured once, so enabling twice never wraps twice."""
     if "_autograd_originals" not in vars(owner):
-        owner._autograd_originals = {name: getattr(owner, name) for name in names}
+        owner._autograd_originals = {name: vars(owner)[name] for name in names}
     return owner._autograd_originals
 
 
-_BINARY_RULES = {np.add: AddBackward, np.subtract: SubBackward, np.multiply: MulBackward, np.divide: DivBackward}
-_TENSOR_OPS = ["__init__", "_elementwise", "__matmul__", "sum", "mean", "max", "reshape", "transpose",
-               "__getitem__"]
+def _tracked(original, record):
+    """`original`, wrapped so that `record(self, result, *args)` attaches the node; name, signature and
+    docstring stay those of the original (help() shows them)."""
+    @functools.wraps(original)
+    def tracked(self, *args, **kwargs):
+        return record(self, original(self, *args, **kwargs), *args, **kwargs)
+    return tracked
+
+
+_BINARY_RULES = {np.add: AddBackward0, np.subtract: SubBackward0, np.multiply: MulBackward0, np.divide: DivBackward0}
+
+
+def _record_elementwise(self, result, other, np_op, name):
+    rule = _BINARY_RULES.get(np_op)  # comparisons have no gradient
+    return result if rule is None else _record(result, rule, self, _operand(other))
+
+
+def _record_extreme(self, result, dim=None, keepdim=False):
+    if dim is None:
+        return _record(result, MaxBackward0, self, dim=None, keepdim=keepdim, output=result.data)
+    _record(result.values, MaxBackward0, self, dim=dim, keepdim=keepdim, indices=result.indices.data)
+    return result
+
+
+def _dims_order(tensor, dims):
+    dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    return tuple(d % tensor.ndim for d in dims)
+
+
+# How each Tensor method records its node: record(self, result, *the method's arguments).
+_TENSOR_RULES = {
+    "_elementwise": _record_elementwise,
+    "__matmul__": lambda self, out, other: _record(out, MmBackward0, self, _operand(other)),
+    "sum": lambda self, out, dim=None, keepdim=False: _record(out, SumBackward0, self, dim=dim, keepdim=keepdim),
+    "mean": lambda self, out, dim=None, keepdim=False: _record(out, MeanBackward0, self, dim=dim, keepdim=keepdim),
+    "max": _record_extreme,
+    "min": _record_extreme,
+    "reshape": lambda self, out, *shape: _record(out, ViewBackward0, self),
+    "transpose": lambda self, out, dim0, dim1: _record(out, TransposeBackward0, self, dim0=dim0, dim1=dim1),
+    "permute": lambda self, out, *dims: _record(out, PermuteBackward0, self, dims=_dims_order(self, dims)),
+    "__getitem__": lambda self, out, index: _record(out, IndexBackward0, self, index=_numpy_index(index)),
+    "__pow__": lambda self, out, exponent: _record(out, PowBackward0, self, exponent=exponent),
+    "exp": lambda self, out: _record(out, ExpBackward0, self, output=out.data),
+    "log": lambda self, out: _record(out, LogBackward0, self),
+    "sqrt": lambda self, out: _record(out, SqrtBackward0, self, output=out.data),
+    "abs": lambda self, out: _record(out, AbsBackward0, self),
+    "clone": lambda self, out: _record(out, CloneBackward0, self),
+    "to": lambda self, out, dtype: out if out is self else _record(out, CloneBackward0, self),
+}
+_IN_PLACE = ["add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__", "__itruediv__",
+             "zero_", "fill_", "copy_"]
+
+
+def _refuse_in_place_on_graph(original):
+    """`original` (an in-place method), refused on a tensor that requires grad while graphs are recorded."""
+    @functools.wraps(original)
+    def in_place(self, *args, **kwargs):
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"{original.__name__}: a tensor that requires grad can't be changed in place while "
+                               "gradients are recorded (the graph would silently use the new numbers); update "
+                               "weights inside `with no_grad():`, or write x = x + ... for a new tensor")
+        return original(self, *args, **kwargs)
+    return in_place
 
 
 def enable_autograd():
     """Give Tensor (module 01), the activations (02) and the losses (04) gradient tracking."""
-    op = _originals(Tensor, _TENSOR_OPS)
-
-    def __init__(self, data, dtype=None, requires_grad=False):
-        op["__init__"](self, data, dtype)
-        if requires_grad and not np.issubdtype(self.dtype, np.floating):
-            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
-        self.requires_grad = requires_grad
-        self.grad = None
-        self._grad_fn = None
-
-    def _elementwise(self, other, np_op, name):
-        other = _as_tensor(other, self)
-        return _record(op["_elementwise"](self, other, np_op, name), _BINARY_RULES[np_op], self, other)
-
-    def __matmul__(self, other):
-        other = _as_tensor(other, self)
-        return _record(op["__matmul__"](self, other), MatmulBackward, self, other)
-
-    def tensor_sum(self, dim=None, keepdim=False):
-        return _record(op["sum"](self, dim, keepdim), SumBackward, self, dim=dim, keepdim=keepdim)
-
-    def tensor_mean(self, dim=None, keepdim=False):
-        return _record(op["mean"](self, dim, keepdim), MeanBackward, self, dim=dim, keepdim=keepdim)
-
-    def tensor_max(self, dim=None, keepdim=False):
-        result = op["max"](self, dim, keepdim)
-        if dim is None:
-            return _record(result, MaxBackward, self, dim=None, keepdim=keepdim)
-        _record(result.values, MaxBackward, self, dim=dim, keepdim=keepdim, indices=result.indices.data)
-        return result
-
-    def reshape(self, *shape):
-        return _record(op["reshape"](self, *shape), ReshapeBackward, self)
-
-    def transpose(self, dim0, dim1):
-        return _record(op["transpose"](self, dim0, dim1), TransposeBackward, self, dim0=dim0, dim1=dim1)
-
-    def __getitem__(self, index):
-        result = op["__getitem__"](self, index)
-        return _record(result, GetitemBackward, self, index=_numpy_index(index))
-
-    def tensor_pow(self, exponent):
-        return _record(_pow(self, exponent), PowBackward, self, exponent=exponent)
-
-    def tensor_exp(self):
-        result = _exp(self)
-        return _record(result, ExpBackward, self, output=result.data)
-
-    def tensor_log(self):
-        return _record(_log(self), LogBackward, self)
-
-    def detach(self):
-        return Tensor(self.data, dtype=self.dtype)
-
-    Tensor.requires_grad, Tensor.grad, Tensor._grad_fn = False, None, None  # defaults for old tensors
-    Tensor.__init__, Tensor._elementwise, Tensor.__matmul__ = __init__, _elementwise, __matmul__
-    Tensor.sum, Tensor.mean, Tensor.max = tensor_sum, tensor_mean, tensor_max
-    Tensor.reshape, Tensor.transpose, Tensor.__getitem__ = reshape, transpose, __getitem__
-    Tensor.__pow__, Tensor.exp, Tensor.log = tensor_pow, tensor_exp, tensor_log
-    Tensor.sqrt = lambda self: self ** 0.5
-    Tensor.backward, Tensor.detach = backward, detach
+    originals = _originals(Tensor, list(_TENSOR_RULES) + _IN_PLACE)
+    for name, record in _TENSOR_RULES.items():
+        setattr(Tensor, name, _tracked(originals[name], record))
+    for name in _IN_PLACE:
+        setattr(Tensor, name, _refuse_in_place_on_graph(originals[name]))
+    patch_to(Tensor)(backward)
     _enable_module_gradients()
-
-
-def _numpy_index(index):
-    """The index as numpy sees it: Tensor parts unwrapped to int64 (or boolean) arrays, as in module 01."""
-    def unwrap(part):
-        if isinstance(part, Tensor):
-            return part.data if part.dtype == np.bool_ else part.data.astype(np.int64)
-        return part
-    return tuple(unwrap(p) for p in index) if isinstance(index, tuple) else unwrap(index)
 
 
 def _class_targets(target):
@@ -666,19 +694,18 @@ def _float_targets(target, like):
 def _enable_module_gradients():
     """Wrap the forward of every activation and loss so its result records the fused rule."""
     def track(cls, record):
-        original = _originals(cls, ["forward"])["forward"]
-        cls.forward = lambda self, *args: record(self, original(self, *args), *args)
+        cls.forward = _tracked(_originals(cls, ["forward"])["forward"], record)
 
-    track(activations.ReLU, lambda m, out, x: _record(out, ReLUBackward, x))
-    track(activations.Sigmoid, lambda m, out, x: _record(out, SigmoidBackward, x, output=out.data))
-    track(activations.Tanh, lambda m, out, x: _record(out, TanhBackward, x, output=out.data))
-    track(activations.GELU, lambda m, out, x: _record(out, GELUBackward, x, approximate=m.approximate))
-    track(activations.Softmax, lambda m, out, x: _record(out, SoftmaxBackward, x, output=out.data, dim=m.dim))
-    track(losses.MSELoss, lambda m, out, x, y: _record(out, MSEBackward, x, _as_tensor(y, x), reduction=m.reduction))
+    track(activations.ReLU, lambda m, out, x: _record(out, ReluBackward0, x))
+    track(activations.Sigmoid, lambda m, out, x: _record(out, SigmoidBackward0, x, output=out.data))
+    track(activations.Tanh, lambda m, out, x: _record(out, TanhBackward0, x, output=out.data))
+    track(activations.GELU, lambda m, out, x: _record(out, GeluBackward0, x, approximate=m.approximate))
+    track(activations.Softmax, lambda m, out, x: _record(out, SoftmaxBackward0, x, output=out.data, dim=m.dim))
+    track(losses.MSELoss, lambda m, out, x, y: _record(out, MseLossBackward0, x, _operand(y), reduction=m.reduction))
     track(losses.CrossEntropyLoss, lambda m, out, x, y: _record(
-        out, CrossEntropyBackward, x, target=_class_targets(y), reduction=m.reduction))
+        out, CrossEntropyLossBackward0, x, target=_class_targets(y), reduction=m.reduction))
     track(losses.BCEWithLogitsLoss, lambda m, out, x, y: _record(
-        out, BCEWithLogitsBackward, x, target=_float_targets(y, x), reduction=m.reduction))
+        out, BinaryCrossEntropyWithLogitsBackward0, x, target=_float_targets(y, x), reduction=m.reduction))
 
 
 # %% [markdown]
@@ -762,7 +789,7 @@ def graph_footprint(output):
     arrays = {}
     for tensor in nodes:
         arrays[id(tensor.data)] = tensor.data.nbytes
-        fn = tensor._grad_fn
+        fn = tensor.grad_fn
         for value in (vars(fn).values() if fn is not None else ()):
             if isinstance(value, np.ndarray):
                 arrays[id(value)] = value.nbytes
@@ -840,7 +867,8 @@ print(f"recursion limit: {sys.getrecursionlimit()} | chain of 10,000 muls: grad 
 #    gradients of a `784-256-128-10` MLP? Compute the parameter count.
 # 3. Why must `backward()` accumulate into `.grad` instead of assigning? Construct a graph where assigning
 #    gives a wrong answer, and check it.
-# 4. `loss.backward()` twice without `zero_grad()`: predict `.grad` after the second call, then run it.
+# 4. `loss.backward()` twice on the same graph: predict what happens, then run it. Now call the first one
+#    with `retain_graph=True`: predict `.grad` after the second call (without `zero_grad()`), then check.
 # 5. The fused cross-entropy rule saves memory compared with composing `log`, `exp`, `sum` and indexing.
 #    Estimate how many `(N, C)` arrays the composed version would keep alive for N=64, C=10.
 #

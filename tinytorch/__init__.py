@@ -3,12 +3,15 @@
 Each course module exports its reference code into tinytorch/core/; this file gathers the public API
 and switches gradient tracking on, as module 06 teaches.
 """
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import (Tensor, arange, eye, from_numpy, full, ones, ones_like, rand, randn, result_type,
+                                   tensor, zeros, zeros_like)
+from tinytorch.dtypes import bool, double, float, float32, float64, int32, int64, long
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 from tinytorch.core.layers import Dropout, Linear, Module, Parameter, Sequential
 from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from tinytorch.core.dataloader import DataLoader, Dataset, TensorDataset
-from tinytorch.core.autograd import enable_autograd, is_grad_enabled, no_grad
+from tinytorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinytorch.core.autograd import enable_autograd
 from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
 from tinytorch.core.training import (CosineSchedule, ProgressBar, Trainer, clip_grad_norm, clip_grad_norm_,
                                      evaluate, load_checkpoint, plot_history, save_checkpoint, train_epoch)
@@ -18,7 +21,9 @@ enable_autograd()
 
 __version__ = "0.1.0"
 __all__ = [
-    "Tensor", "manual_seed", "enable_autograd", "no_grad", "is_grad_enabled",
+    "Tensor", "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "eye", "arange",
+    "rand", "randn", "result_type", "float32", "float64", "int32", "int64", "bool", "float", "double", "long",
+    "manual_seed", "enable_autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax",
     "Module", "Parameter", "Linear", "Sequential", "Dropout",
     "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",

@@ -42,7 +42,7 @@ class SigmoidWithoutOneMinus(ag.Function):
         return (grad * self.output,)
 
 
-class CrossEntropyNotAveraged(ag.CrossEntropyBackward):
+class CrossEntropyNotAveraged(ag.CrossEntropyLossBackward0):
     def backward(self, grad):
         (result,) = super().backward(grad)
         return (result * len(self.inputs[0].data),) if self.reduction == "mean" else (result,)
@@ -56,14 +56,14 @@ class NoGradThatRecords:
         return False
 
 
-RULES = dict(add=ag.AddBackward, sub=ag.SubBackward, mul=ag.MulBackward, div=ag.DivBackward)
+RULES = dict(add=ag.AddBackward0, sub=ag.SubBackward0, mul=ag.MulBackward0, div=ag.DivBackward0)
 
 
 def test_reference_rules_pass(capsys):
     checks.check_unbroadcast(ag.unbroadcast)
     checks.check_arithmetic_backward(*RULES.values())
-    checks.check_matmul_and_sum_backward(ag.MatmulBackward, ag.SumBackward)
-    checks.check_fused_backward(ag.SigmoidBackward, ag.CrossEntropyBackward)
+    checks.check_matmul_and_sum_backward(ag.MmBackward0, ag.SumBackward0)
+    checks.check_fused_backward(ag.SigmoidBackward0, ag.CrossEntropyLossBackward0)
     checks.check_autograd_engine(Tensor, ag.no_grad)
     assert capsys.readouterr().out.count("✅") == 5
 
@@ -72,10 +72,10 @@ def test_reference_rules_pass(capsys):
     lambda: checks.check_unbroadcast(unbroadcast_leading_only),
     lambda: checks.check_arithmetic_backward(*dict(RULES, mul=MulSwapped).values()),
     lambda: checks.check_arithmetic_backward(*dict(RULES, div=DivMissingSign).values()),
-    lambda: checks.check_matmul_and_sum_backward(MatmulUntransposed, ag.SumBackward),
-    lambda: checks.check_matmul_and_sum_backward(ag.MatmulBackward, SumIgnoresKeepdim),
-    lambda: checks.check_fused_backward(SigmoidWithoutOneMinus, ag.CrossEntropyBackward),
-    lambda: checks.check_fused_backward(ag.SigmoidBackward, CrossEntropyNotAveraged),
+    lambda: checks.check_matmul_and_sum_backward(MatmulUntransposed, ag.SumBackward0),
+    lambda: checks.check_matmul_and_sum_backward(ag.MmBackward0, SumIgnoresKeepdim),
+    lambda: checks.check_fused_backward(SigmoidWithoutOneMinus, ag.CrossEntropyLossBackward0),
+    lambda: checks.check_fused_backward(ag.SigmoidBackward0, CrossEntropyNotAveraged),
     lambda: checks.check_autograd_engine(Tensor, NoGradThatRecords),
 ], ids=["unbroadcast", "mul", "div", "matmul", "sum", "sigmoid", "cross_entropy", "no_grad"])
 def test_check_rejects_a_wrong_rule(run):
@@ -90,10 +90,10 @@ def _assigning_backward(self, gradient=None):
         grad = grads.pop(id(tensor), None)
         if grad is None:
             continue
-        if tensor._grad_fn is None:
+        if tensor.grad_fn is None:
             tensor.grad = Tensor(np.array(grad), dtype=tensor.dtype)
             continue
-        for parent, parent_grad in zip(tensor._grad_fn.inputs, tensor._grad_fn.backward(grad)):
+        for parent, parent_grad in zip(tensor.grad_fn.inputs, tensor.grad_fn.backward(grad)):
             if parent_grad is not None and parent.requires_grad:
                 grads[id(parent)] = grads.get(id(parent), 0) + parent_grad
 
@@ -102,7 +102,7 @@ def _recursive_topological_order(root, seen=None, order=None):
     seen, order = (set(), []) if seen is None else (seen, order)
     if id(root) not in seen:
         seen.add(id(root))
-        for parent in (root._grad_fn.inputs if root._grad_fn else ()):
+        for parent in (root.grad_fn.inputs if root.grad_fn else ()):
             if parent.requires_grad:
                 _recursive_topological_order(parent, seen, order)
         order.append(root)

@@ -56,7 +56,7 @@ def test_matmul_gradients(shapes):
     lambda a: a.mean(-1, keepdim=True), lambda a: a.mean((0, 1)), lambda a: a.max(),
     lambda a: a.max(1).values, lambda a: a.max(dim=0, keepdim=True).values,
     lambda a: a.reshape(6, 4), lambda a: a.transpose(0, 2), lambda a: a[1], lambda a: a[:, 1:, ::2],
-    lambda a: a[np.array([0, 0, 1])], lambda a: a[a.data > 0], lambda a: a[Tensor([1, 0])],
+    lambda a: a[np.array([0, 0, 1])], lambda a: a[a.data > 0], lambda a: a[Tensor([1, 0], dtype=np.int64)],
     lambda a: a.reshape(6, 4).T,
 ], ids=range(17))
 def test_reduction_and_shape_gradients(expression):
@@ -142,7 +142,7 @@ def test_no_grad_and_detach_record_nothing():
 def test_plain_tensors_build_no_graph_and_compute_as_before():
     plain = Tensor([[1.0, 2.0], [3.0, 4.0]])
     result = act.Softmax()(plain @ plain + 1)
-    assert not result.requires_grad and result._grad_fn is None
+    assert not result.requires_grad and result.grad_fn is None
     expected = np.exp(np.array([[8.0, 11.0], [16.0, 23.0]]))
     np.testing.assert_allclose(result.data, expected / expected.sum(1, keepdims=True), rtol=1e-6)
 
@@ -151,7 +151,7 @@ def test_enabling_twice_does_not_wrap_twice():
     enable_autograd()
     a = Tensor([1.0], requires_grad=True)
     y = a * 3
-    assert y._grad_fn.inputs[0] is a  # one node per op, not a wrapper of a wrapper
+    assert y.grad_fn.inputs[0] is a  # one node per op, not a wrapper of a wrapper
     y.sum().backward()
     np.testing.assert_allclose(a.grad.data, [3.0])
 
@@ -160,7 +160,7 @@ def test_enabling_twice_does_not_wrap_twice():
     (lambda: Tensor([1.0, 2.0]).sum().backward(), RuntimeError, ["requires_grad"]),
     (lambda: (Tensor([1.0, 2.0], requires_grad=True) * 2).backward(), RuntimeError, ["(2,)"]),
     (lambda: (Tensor([1.0, 2.0], requires_grad=True) * 2).backward(np.ones(3)), ValueError, ["(3,)", "(2,)"]),
-    (lambda: Tensor([1, 2], dtype=np.int64, requires_grad=True), TypeError, ["int64"]),
+    (lambda: Tensor([1, 2], dtype=np.int64, requires_grad=True), RuntimeError, ["int64"]),
     (lambda: Tensor([1.0], requires_grad=True) ** Tensor([2.0]), TypeError, ["exponent"]),
 ])
 def test_bad_use_gets_a_clear_error(action, error, words):

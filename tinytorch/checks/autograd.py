@@ -40,33 +40,33 @@ def check_unbroadcast(unbroadcast):
 
 
 @check("Part 3 · backward of + - * /")
-def check_arithmetic_backward(AddBackward, SubBackward, MulBackward, DivBackward):
+def check_arithmetic_backward(AddBackward0, SubBackward0, MulBackward0, DivBackward0):
     rng = np.random.default_rng(3)
     a, b, row = rng.standard_normal((3, 4)), rng.uniform(0.5, 2.0, (3, 4)), rng.uniform(0.5, 2.0, (4,))
-    for name, rule, forward in [("AddBackward", AddBackward, np.add), ("SubBackward", SubBackward, np.subtract),
-                                ("MulBackward", MulBackward, np.multiply), ("DivBackward", DivBackward, np.divide)]:
+    for name, rule, forward in [("AddBackward0", AddBackward0, np.add), ("SubBackward0", SubBackward0, np.subtract),
+                                ("MulBackward0", MulBackward0, np.multiply), ("DivBackward0", DivBackward0, np.divide)]:
         _rule_matches_finite_differences(rule, forward, [a, b], f"{name}, shapes (3, 4) and (3, 4)")
         _rule_matches_finite_differences(rule, forward, [a, row], f"{name}, shapes (3, 4) and (4,) (broadcast)")
 
 
 @check("Part 4 · backward of matmul and sum")
-def check_matmul_and_sum_backward(MatmulBackward, SumBackward):
+def check_matmul_and_sum_backward(MmBackward0, SumBackward0):
     rng = np.random.default_rng(4)
     for shapes in [((2, 3), (3, 4)), ((5, 2, 3), (3, 4)), ((3,), (3, 4)), ((2, 3), (3,))]:
         arrays = [rng.standard_normal(s) for s in shapes]
-        _rule_matches_finite_differences(MatmulBackward, np.matmul, arrays, f"MatmulBackward, {shapes[0]} @ {shapes[1]}")
+        _rule_matches_finite_differences(MmBackward0, np.matmul, arrays, f"MmBackward0, {shapes[0]} @ {shapes[1]}")
     x = rng.standard_normal((2, 3, 4))
     for dim, keepdim in [(None, False), (1, False), (-1, True), ((0, 2), False)]:
-        _rule_matches_finite_differences(SumBackward, lambda v: np.sum(v, axis=dim, keepdims=keepdim), [x],
-                                         f"SumBackward, sum(dim={dim}, keepdim={keepdim})", dim=dim, keepdim=keepdim)
+        _rule_matches_finite_differences(SumBackward0, lambda v: np.sum(v, axis=dim, keepdims=keepdim), [x],
+                                         f"SumBackward0, sum(dim={dim}, keepdim={keepdim})", dim=dim, keepdim=keepdim)
 
 
 @check("Part 6 · fused backward of Sigmoid and CrossEntropyLoss")
-def check_fused_backward(SigmoidBackward, CrossEntropyBackward):
+def check_fused_backward(SigmoidBackward0, CrossEntropyLossBackward0):
     rng = np.random.default_rng(6)
     x = rng.standard_normal((4, 5)) * 3
     sigmoid = lambda v: 1 / (1 + np.exp(-v))
-    _rule_matches_finite_differences(SigmoidBackward, sigmoid, [x], "SigmoidBackward", output=sigmoid(x))
+    _rule_matches_finite_differences(SigmoidBackward0, sigmoid, [x], "SigmoidBackward0", output=sigmoid(x))
     target = np.array([0, 4, 2, 2])
 
     def cross_entropy(logits, reduction):
@@ -76,8 +76,8 @@ def check_fused_backward(SigmoidBackward, CrossEntropyBackward):
         return {"mean": per_row.mean(), "sum": per_row.sum(), "none": per_row}[reduction]
 
     for reduction in ("mean", "sum", "none"):
-        _rule_matches_finite_differences(CrossEntropyBackward, lambda v: cross_entropy(v, reduction), [x],
-                                         f"CrossEntropyBackward, reduction={reduction!r}",
+        _rule_matches_finite_differences(CrossEntropyLossBackward0, lambda v: cross_entropy(v, reduction), [x],
+                                         f"CrossEntropyLossBackward0, reduction={reduction!r}",
                                          target=target, reduction=reduction)
 
 

@@ -96,7 +96,9 @@ def check_indexing(Tensor):
     for index in [0, (1, 2), (slice(None), 1), (slice(1, 3), slice(None, None, 2)), -1]:
         assert_close(x[index], x_np[index], f"x[{index!r}]")
     assert_close(x[np.array([2, 0])], x_np[[2, 0]], "x[np.array([2, 0])]")
-    assert_close(x[Tensor(np.array([2, 0]))], x_np[[2, 0]], "x[Tensor([2, 0])] (a Tensor as index)")
+    assert_close(x[Tensor(np.array([2, 0]), dtype=np.int64)], x_np[[2, 0]], "x[Tensor([2, 0], dtype=int64)] (a Tensor as index)")
+    assert_raises(IndexError, lambda: x[Tensor([0.5, 1.9])], "x[Tensor([0.5, 1.9])] (a float index)",
+                  must_mention=["float32"])
     assert_close(x[x_np > 5], x_np[x_np > 5], "x[boolean mask]")
     assert isinstance(x[0], Tensor), "indexing should return a Tensor"
     assert np.shares_memory(x[1:].data, x.data), "a slice should be a view, not a copy"
