@@ -66,15 +66,29 @@ def strip_solution_markers(source):
     return "\n".join(kept).strip("\n")
 
 
+def exported_blocks(nb, path):
+    """The exported code of each `#| export` cell, each preceded by a comment naming its source cell
+    (index and the section heading above it), so a reader of the package can find the lesson."""
+    blocks, heading = [], "top"
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            titles = re.findall(r"^#{1,3} (.+)$", cell.source, re.M)
+            heading = titles[-1].strip() if titles else heading
+        elif is_export(cell):
+            code = strip_solution_markers(cell.source)
+            blocks.append((f"# From content/{path.name}, cell {index} ({heading})", code))
+    return blocks
+
+
 def export_text(path):
     """(target file, text) of the package module exported from one content file, or None."""
     nb = read(path)
-    cells = [c for c in nb.cells if is_export(c)]
-    if not cells:
+    blocks = exported_blocks(nb, path)
+    if not blocks:
         return None
     header = (f'"""Generated from content/{path.name} by scripts/build_content.py: edit the source, '
               'not this file."""\n')
-    body = "\n\n\n".join(strip_solution_markers(c.source) for c in cells)
+    body = "\n\n\n".join(f"{pointer}\n{code}" for pointer, code in blocks)
     return export_target(nb, path), header + body + "\n"
 
 

@@ -1,4 +1,5 @@
 """Generated from content/02_activations.py by scripts/build_content.py: edit the source, not this file."""
+# From content/02_activations.py, cell 2 (Part 1 · Why non-linearity: ReLU)
 import math
 
 import numpy as np
@@ -31,6 +32,7 @@ class ReLU:
         return "ReLU()"
 
 
+# From content/02_activations.py, cell 6 (Part 2 · Sigmoid, and the overflow of `exp`)
 class Sigmoid:
     """1 / (1 + exp(-x)) element-wise, computed without overflow for any x, as torch.nn.Sigmoid."""
 
@@ -46,6 +48,7 @@ class Sigmoid:
         return "Sigmoid()"
 
 
+# From content/02_activations.py, cell 10 (Part 3 · Tanh)
 class Tanh:
     """tanh(x) element-wise, as torch.nn.Tanh."""
 
@@ -60,6 +63,7 @@ class Tanh:
         return "Tanh()"
 
 
+# From content/02_activations.py, cell 14 (Part 4 · GELU and the error function)
 _ERF_P = 0.3275911
 _ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)  # a1 ... a5
 
@@ -75,6 +79,7 @@ def erf(x):
     return np.sign(x) * (1 - poly * np.exp(-a * a))
 
 
+# From content/02_activations.py, cell 18 (GELU, exact and approximate)
 class GELU:
     """x * Phi(x), exact via erf (approximate='none', the default) or the tanh formula, as torch.nn.GELU."""
 
@@ -99,6 +104,7 @@ class GELU:
         return f"GELU(approximate={self.approximate!r})"
 
 
+# From content/02_activations.py, cell 22 (Part 5 · Softmax)
 class Softmax:
     """exp(x) / sum(exp(x)) along `dim`, with the row maximum subtracted first, as torch.nn.Softmax."""
 

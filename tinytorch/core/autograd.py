@@ -1,4 +1,5 @@
 """Generated from content/06_autograd.py by scripts/build_content.py: edit the source, not this file."""
+# From content/06_autograd.py, cell 2 (Part 1 · The graph and the chain rule)
 import functools
 import math
 
@@ -36,6 +37,7 @@ class Function:
         return f"<{type(self).__name__}>"
 
 
+# From content/06_autograd.py, cell 4 (Part 2 · Un-broadcasting)
 def unbroadcast(grad, shape):
     """Sum `grad` down to `shape`: undo the broadcasting that made an input of `shape` bigger."""
     extra = grad.ndim - len(shape)
@@ -47,6 +49,7 @@ def unbroadcast(grad, shape):
     return grad
 
 
+# From content/06_autograd.py, cell 8 (Part 3 · Backward rules for arithmetic)
 class AddBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
@@ -71,6 +74,7 @@ class DivBackward0(Function):
         return unbroadcast(grad / b.data, a.shape), unbroadcast(-grad * a.data / b.data ** 2, b.shape)
 
 
+# From content/06_autograd.py, cell 12 (Part 4 · Matrix multiplication and reductions)
 class MmBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
@@ -129,6 +133,7 @@ class MaxBackward0(Function):
         return (spread,)
 
 
+# From content/06_autograd.py, cell 16 (Part 5 · Shapes, indexing and element-wise maths)
 class ViewBackward0(Function):
     """reshape, view, flatten, squeeze, unsqueeze: the gradient takes the input's shape back."""
 
@@ -187,6 +192,7 @@ class CloneBackward0(Function):
         return (grad.astype(self.inputs[0].dtype, copy=False),)
 
 
+# From content/06_autograd.py, cell 18 (Part 6 · Activations and losses: fused backward rules)
 from tinytorch.core import activations, losses  # the modules whose forward Part 8 wraps
 
 
@@ -256,6 +262,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Function):
         return (_reduce_scale(grad, self.reduction, logits.size) * (sigmoid - self.target),)
 
 
+# From content/06_autograd.py, cell 22 (Part 7 · `backward()`: the chain rule in reverse topological order)
 def topological_order(root):
     """Every tensor that requires grad reachable from root, each after all of its inputs."""
     order, visited, stack = [], set(), [(root, False)]
@@ -316,6 +323,7 @@ def backward(self, gradient=None, retain_graph=False):
                 tensor.grad_fn.release()
 
 
+# From content/06_autograd.py, cell 24 (Part 8 · `enable_autograd()`: teaching the module-01 Tensor to remember)
 def _record(result, function, *inputs, **saved):
     """Attach a `function` node to `result` when gradients must flow from it to `inputs`."""
     if is_grad_enabled() and any(t.requires_grad for t in inputs):

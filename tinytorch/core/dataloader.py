@@ -1,4 +1,5 @@
 """Generated from content/05_dataloader.py by scripts/build_content.py: edit the source, not this file."""
+# From content/05_dataloader.py, cell 2 (Part 1 · Dataset and TensorDataset)
 import numpy as np
 
 from tinytorch.core.tensor import Tensor
@@ -57,6 +58,7 @@ class TensorDataset(Dataset):
         return self[np.asarray(indices, dtype=np.int64)]
 
 
+# From content/05_dataloader.py, cell 6 (Part 2 · Collation: a list of examples → one batch)
 def default_collate(samples):
     """Stack a list of examples into a batch, as torch.utils.data.default_collate.
 
@@ -68,6 +70,7 @@ def default_collate(samples):
     return _as_tensor(np.stack([_as_array(sample) for sample in samples]))
 
 
+# From content/05_dataloader.py, cell 10 (Part 3 · The DataLoader: batches, shuffling, `drop_last`)
 class DataLoader:
     """Batches of a dataset, as torch.utils.data.DataLoader (single process, no sampler objects)."""
 

@@ -1,4 +1,5 @@
 """Generated from content/03_layers.py by scripts/build_content.py: edit the source, not this file."""
+# From content/03_layers.py, cell 2 (Part 1 · Parameters and the Module base class)
 from collections import OrderedDict
 
 import numpy as np
@@ -92,6 +93,7 @@ def _describe(module, named_items):
     return f"{type(module).__name__}(\n" + "\n".join(items) + "\n)"
 
 
+# From content/03_layers.py, cell 6 (Part 2 · Linear: `y = x @ W.T + b`)
 class Linear(Module):
     """y = x @ weight.T + bias, with weight (out_features, in_features), as torch.nn.Linear."""
 
@@ -113,6 +115,7 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+# From content/03_layers.py, cell 10 (Part 3 · Sequential: a stack of layers)
 class Sequential(Module):
     """Apply layers in order, as torch.nn.Sequential; layers may be Modules or plain callables."""
 
@@ -141,6 +144,7 @@ class Sequential(Module):
         return _describe(self, enumerate(self.layers))
 
 
+# From content/03_layers.py, cell 14 (Part 4 · Dropout, training mode and evaluation mode)
 class Dropout(Module):
     """Inverted dropout, as torch.nn.Dropout: zero with probability p and scale by 1/(1-p) in training."""
 
@@ -170,6 +174,7 @@ def train(self, mode=True):
 Module.train = train
 
 
+# From content/03_layers.py, cell 18 (Part 5 · Saving and loading: `state_dict`)
 def load_state_dict(self, state_dict):
     """Copy a state_dict's arrays (or Tensors) into this module's parameters, in place."""
     own = dict(self.named_parameters())

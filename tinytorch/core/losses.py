@@ -1,4 +1,5 @@
 """Generated from content/04_losses.py by scripts/build_content.py: edit the source, not this file."""
+# From content/04_losses.py, cell 2 (Part 1 · Mean squared error and the reduction argument)
 import numpy as np
 
 from tinytorch.core.tensor import Tensor
@@ -55,12 +56,14 @@ class MSELoss(_Loss):
         return self._reduce(difference * difference, input)
 
 
+# From content/04_losses.py, cell 6 (Part 2 · log-softmax and the log-sum-exp trick)
 def log_softmax(x, dim=-1):
     """log(softmax(x)) along `dim` of a numpy array, via log-sum-exp: finite for any finite logits."""
     shifted = x - np.max(x, axis=dim, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
 
+# From content/04_losses.py, cell 10 (Part 3 · Cross-entropy for classification)
 def _class_targets(target, input):
     """Validated class indices (int64, shape (N,)) for logits `input` of shape (N, C)."""
     n, c = input.shape
@@ -92,6 +95,7 @@ class CrossEntropyLoss(_Loss):
         return self._reduce(-logp[np.arange(len(labels)), labels], input)
 
 
+# From content/04_losses.py, cell 14 (Part 4 · Binary cross-entropy with logits)
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits, max(x, 0) - x*y + log1p(exp(-|x|)), as torch.nn.BCEWithLogitsLoss."""
 

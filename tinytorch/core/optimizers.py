@@ -1,4 +1,5 @@
 """Generated from content/07_optimizers.py by scripts/build_content.py: edit the source, not this file."""
+# From content/07_optimizers.py, cell 2 (Part 1 · The optimizer's contract)
 import numpy as np
 
 from tinytorch.core.tensor import Tensor
@@ -49,6 +50,7 @@ def _require(valid, optimizer, name, value, rule):
         raise ValueError(f"{optimizer}: invalid {name}={value!r} ({rule})")
 
 
+# From content/07_optimizers.py, cell 6 (Part 2 · Stochastic gradient descent and weight decay)
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, dampening, weight decay and Nesterov momentum."""
 
@@ -72,6 +74,7 @@ class SGD(Optimizer):
             p.data -= self.lr * grad
 
 
+# From content/07_optimizers.py, cell 10 (Part 3 · Momentum, dampening and Nesterov)
 def _momentum_direction(self, p, grad):
     """The direction SGD steps along for `p` when momentum is on; updates the momentum buffer."""
     state = self.state.setdefault(p, {})
@@ -87,6 +90,7 @@ def _momentum_direction(self, p, grad):
 SGD._momentum_direction = _momentum_direction
 
 
+# From content/07_optimizers.py, cell 14 (Part 4 · Adam: a step size per parameter)
 class Adam(Optimizer):
     """Adam with bias-corrected moments; weight_decay is L2, added to the gradient (PyTorch's Adam)."""
 
@@ -123,6 +127,7 @@ class Adam(Optimizer):
         p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+# From content/07_optimizers.py, cell 18 (Part 5 · AdamW: decoupled weight decay)
 class AdamW(Adam):
     """Adam with decoupled weight decay: p *= 1 - lr * weight_decay, then the Adam step (PyTorch's AdamW)."""
 

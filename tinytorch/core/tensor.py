@@ -1,4 +1,5 @@
 """Generated from content/01_tensor.py by scripts/build_content.py: edit the source, not this file."""
+# From content/01_tensor.py, cell 2 (Part 1 · What a tensor is)
 import numbers
 from collections import namedtuple
 
@@ -154,6 +155,7 @@ class Tensor:
         return f"tensor({', '.join([body] + extras)})"
 
 
+# From content/01_tensor.py, cell 6 (Part 2 · Element-wise arithmetic and broadcasting)
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}  # PyTorch's categories: bool < integer < floating point
 
 
@@ -277,6 +279,7 @@ def __neg__(self):
     return self * -1
 
 
+# From content/01_tensor.py, cell 8 (Comparisons, maths and in-place updates (given))
 def _comparison(op, name):
     """A comparison method `__<name>__` applying `op` element-wise, for Tensor."""
     def compare(self, other):
@@ -390,6 +393,7 @@ def copy_(self, src):
     return self
 
 
+# From content/01_tensor.py, cell 12 (Part 3 · Matrix multiplication)
 @patch_to(Tensor)
 def __matmul__(self, other):
     """Matrix product with PyTorch's rules; the error on a mismatch names both shapes."""
@@ -416,6 +420,7 @@ def __rmatmul__(self, other):
     return _as_tensor(other) @ self
 
 
+# From content/01_tensor.py, cell 16 (Part 4 · Reshape and transpose: views of the same memory)
 @patch_to(Tensor)
 def reshape(self, *shape):
     """Same numbers, new shape (a view when possible). Accepts reshape(2, 3) or reshape((2, 3))."""
@@ -455,6 +460,7 @@ def T(self):
     return self.transpose(0, 1) if self.ndim == 2 else self
 
 
+# From content/01_tensor.py, cell 18 (Part 4 · Reshape and transpose: views of the same memory)
 @patch_to(Tensor)
 def view(self, *shape):
     """reshape that never copies: a RuntimeError when the layout cannot be viewed as `shape`."""
@@ -503,6 +509,7 @@ def permute(self, *dims):
     return Tensor(np.transpose(self.data, order), dtype=self.dtype)
 
 
+# From content/01_tensor.py, cell 22 (Part 5 · Reductions: sum, mean, max)
 # PyTorch returns a named tuple from max(dim) and min(dim): t.max(1).values, t.max(1).indices
 MaxResult = namedtuple("max", ["values", "indices"])
 
@@ -574,6 +581,7 @@ def argmin(self, dim=None, keepdim=False):
     return Tensor(np.argmin(self.data, axis=dim, keepdims=keepdim and dim is not None), dtype=np.int64)
 
 
+# From content/01_tensor.py, cell 26 (Part 6 · Indexing and slicing)
 def _numpy_index(index):
     """The index as numpy sees it: Tensor parts unwrapped to their int64 or bool arrays."""
     def unwrap(part):
@@ -596,6 +604,7 @@ def __getitem__(self, index):
         raise IndexError(f"index {index!r} is out of range for a tensor of shape {self.shape} ({err})") from None
 
 
+# From content/01_tensor.py, cell 30 (Part 7 · Making tensors the PyTorch way (given))
 def tensor(data, dtype=None, requires_grad=False):
     """A new tensor holding a copy of `data`, its dtype inferred as torch.tensor does."""
     _check_numeric(data)

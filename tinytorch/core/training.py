@@ -1,4 +1,5 @@
 """Generated from content/08_training.py by scripts/build_content.py: edit the source, not this file."""
+# From content/08_training.py, cell 3 (Part 1 · One epoch of training)
 import json
 import math
 import sys
@@ -49,6 +50,7 @@ def train_epoch(model, loader, optimizer, loss_fn, scheduler=None, max_grad_norm
     return total_loss / examples
 
 
+# From content/08_training.py, cell 7 (Part 2 · Evaluation: eval() mode, no graph)
 def correct_predictions(outputs, targets):
     """How many rows of `outputs` predict their target: argmax over classes, or logit > 0 for one column."""
     scores = np.asarray(getattr(outputs, "data", outputs))
@@ -75,6 +77,7 @@ def evaluate(model, loader, loss_fn):
     return total_loss / examples, correct / examples
 
 
+# From content/08_training.py, cell 11 (Part 3 · Gradient clipping)
 def clip_grad_norm_(parameters, max_norm):
     """Scale all gradients in place so their global L2 norm is at most max_norm; return the norm before."""
     if max_norm <= 0:
@@ -92,6 +95,7 @@ def clip_grad_norm_(parameters, max_norm):
 clip_grad_norm = clip_grad_norm_  # PyTorch keeps the old name without the underscore as an alias
 
 
+# From content/08_training.py, cell 15 (Part 4 · A cosine learning-rate schedule)
 class CosineSchedule:
     """Cosine decay of optimizer.lr from its value at construction to min_lr over total_steps steps,
     after an optional linear warmup from 0; the same rates as PyTorch's CosineAnnealingLR when warmup_steps=0."""
@@ -134,6 +138,7 @@ class CosineSchedule:
         self.optimizer.lr = self.lr_at(self.last_epoch)
 
 
+# From content/08_training.py, cell 19 (Part 5 · A `Trainer`: epochs, validation, history, progress)
 class ProgressBar:
     """A one-line text progress bar: `update()` redraws it with '\\r', `close()` ends the line."""
 
@@ -191,6 +196,7 @@ class Trainer:
         return history
 
 
+# From content/08_training.py, cell 23 (Check Part 5)
 def plot_history(history, path=None):
     """Plot a Trainer history (losses, validation accuracy, learning rate); save to `path` if given."""
     try:
@@ -225,6 +231,7 @@ def plot_history(history, path=None):
     return figure
 
 
+# From content/08_training.py, cell 25 (Part 6 · Checkpoints that resume exactly)
 def _hyper_parameters(optimizer):
     """The optimizer's plain-number settings (lr, betas, eps, momentum, ...) as a JSON-friendly dict."""
     def plain(value):
