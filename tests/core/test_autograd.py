@@ -168,3 +168,94 @@ def test_bad_use_gets_a_clear_error(action, error, words):
         action()
     for word in words:
         assert word in str(raised.value)
+
+
+# --- grad mode, graph lifetime, leaves ----------------------------------------------------------------
+
+def test_no_grad_nests_survives_exceptions_and_decorates():
+    from tinytorch import enable_grad, is_grad_enabled, set_grad_enabled
+    a = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        with no_grad():
+            pass
+        assert not is_grad_enabled()
+        with enable_grad():
+            assert (a * 2).requires_grad
+        assert not (a * 2).requires_grad
+    assert is_grad_enabled()
+    with pytest.raises(ZeroDivisionError):
+        with no_grad():
+            1 / 0
+    assert is_grad_enabled()
+
+    @no_grad()
+    def evaluate(x):
+        """Doc kept."""
+        return x * 2
+    assert not evaluate(a).requires_grad and evaluate.__doc__ == "Doc kept." and is_grad_enabled()
+    with set_grad_enabled(False):
+        assert not (a * 2).requires_grad
+    assert is_grad_enabled()
+
+
+def test_running_the_notebooks_enable_autograd_keeps_one_grad_switch():
+    """Module 06's notebook defines its own enable_autograd and re-wraps Tensor; the package's no_grad
+    (used by tinytorch.training.evaluate) must still switch recording off."""
+    import tinytorch.autograd.grad_mode as grad_mode
+    enable_autograd()
+    a = Tensor([1.0], requires_grad=True)
+    with grad_mode.no_grad():
+        assert not (a * 2).requires_grad and (a * 2).grad_fn is None
+
+
+def test_a_second_backward_through_a_freed_graph_raises_and_changes_nothing():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (a * a).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()
+    np.testing.assert_allclose(a.grad.data, [2.0, 4.0])  # not doubled
+    kept = (a * a).sum()
+    kept.backward(retain_graph=True)
+    kept.backward()
+    np.testing.assert_allclose(a.grad.data, [2.0 + 4.0, 4.0 + 8.0])
+
+
+def test_leaves_grad_fn_and_requires_grad_():
+    a = Tensor([1.0, 2.0]).requires_grad_()
+    y = a * 2
+    assert a.is_leaf and a.grad_fn is None and not y.is_leaf
+    assert y.grad_fn.name() == "MulBackward0" and y.grad_fn.inputs[0] is a
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.requires_grad_(False)
+    with pytest.raises(RuntimeError, match="floating-point"):
+        Tensor([1, 2], dtype=np.int64).requires_grad_()
+
+
+def test_in_place_updates_of_weights_work_under_no_grad_only():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with pytest.raises(RuntimeError, match="no_grad"):
+        w -= 0.1 * w.grad
+    np.testing.assert_allclose(w.data, [1.0, 2.0])  # the refused update changed nothing
+    for step in range(2):  # the manual-SGD idiom, twice: w stays a leaf that requires grad
+        with no_grad():
+            w -= 0.1 * w.grad
+        assert w.requires_grad and w.is_leaf
+    np.testing.assert_allclose(w.data, [1.0 - 0.4, 2.0 - 0.8])
+
+
+@pytest.mark.parametrize("expression", [
+    lambda a: a.min(), lambda a: a.min(1).values, lambda a: a.abs(), lambda a: (a * a + 1).sqrt(),
+    lambda a: a.permute(2, 0, 1), lambda a: a.unsqueeze(1), lambda a: a.flatten(1), lambda a: a.view(4, 6),
+    lambda a: a[:, :1].squeeze(1), lambda a: a.clone() * 3,
+], ids=range(10))
+def test_new_tensor_methods_have_gradients_matching_finite_differences(expression):
+    grad_check(expression, rng.standard_normal((2, 3, 4)))
+
+
+def test_dtype_conversion_passes_the_gradient_back_in_the_leafs_dtype():
+    a = Tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    (a.float() * 3).sum().backward()
+    assert a.grad.dtype == np.float64
+    np.testing.assert_allclose(a.grad.data, [3.0, 3.0])

@@ -86,6 +86,8 @@ def check_reductions(Tensor):
     assert_close(values, [5.0, 6.0], "max(1).values")
     assert_close(result.indices, [1, 2], "max(1).indices")
     assert_close(x.max(dim=0, keepdim=True).values, x_np.max(0, keepdims=True), "max(dim=0, keepdim=True).values")
+    assert np.isclose(x.min().item(), 1.0), "min() should be the smallest element, 1 (max and min share _extreme)"
+    assert_close(x.min(1).indices, [0, 1], "min(1).indices")
     assert_raises(IndexError, lambda: x.sum(2), "sum(2) of a 2-d tensor", must_mention=["2"])
 
 
