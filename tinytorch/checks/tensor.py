@@ -38,6 +38,12 @@ def check_arithmetic(Tensor):
     column = Tensor(np.array([[1.0], [2.0]], dtype=np.float32))
     assert_close(column * b, np.array([[1.0], [2.0]]) * b_np, "(2, 1) * (3,) broadcasts to (2, 3)")
     assert (a + b).dtype == np.float32, f"float32 + float32 should stay float32, got {(a + b).dtype}"
+    counts = Tensor(np.array([1, 2]), dtype=np.int64)
+    half = counts * 0.5
+    assert half.dtype == np.float32 and np.allclose(half.data, [0.5, 1.0]), \
+        (f"int64 tensor [1, 2] * 0.5 should be float32 [0.5, 1.0] (PyTorch promotes), got {half.dtype} "
+         f"{half.data}: compute in result_type(self, other)'s dtype, and keep the result's dtype")
+    assert (counts + 1).dtype == np.int64, f"int64 tensor + 1 should stay int64, got {(counts + 1).dtype}"
     assert_raises(ValueError, lambda: a + Tensor(np.ones(4)), "adding shapes (2, 3) and (4,)",
                   must_mention=["(2, 3)", "(4,)"])
 
