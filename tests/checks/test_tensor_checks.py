@@ -28,8 +28,8 @@ class AddIgnoresBroadcastErrors(Tensor):
 
 class ElementwiseKeepsSelfDtype(Tensor):
     def _elementwise(self, other, op, name):
-        other = other if isinstance(other, Tensor) else Tensor(other)
-        return Tensor(op(self.data, other.data), dtype=self.dtype)  # int64 * 0.5 truncates to 0
+        other = other if isinstance(other, Tensor) else type(self)(other)
+        return type(self)(op(self.data, other.data), dtype=self.dtype)  # int64 * 0.5 truncates to 0
 
 
 class ElementwiseMatmul(Tensor):
