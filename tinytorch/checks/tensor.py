@@ -28,6 +28,12 @@ def check_arithmetic(Tensor):
     a_np = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=np.float32)
     b_np = np.array([10.0, 20.0, 30.0], dtype=np.float32)
     a, b = Tensor(a_np), Tensor(b_np)
+    counts = Tensor(np.array([1, 2]), dtype=np.int64)
+    half = counts * 0.5
+    assert half.dtype == np.float32 and np.allclose(half.data, [0.5, 1.0]), \
+        (f"int64 tensor [1, 2] * 0.5 should be float32 [0.5, 1.0] (PyTorch promotes), got {half.dtype} "
+         f"{half.data}: compute in result_type(self, other)'s dtype, and keep the result's dtype")
+    assert (counts + 1).dtype == np.int64, f"int64 tensor + 1 should stay int64, got {(counts + 1).dtype}"
     for symbol, ours, expected in [("+", a + b, a_np + b_np), ("-", a - b, a_np - b_np),
                                    ("*", a * b, a_np * b_np), ("/", a / b, a_np / b_np),
                                    ("* 2", a * 2, a_np * 2), ("2 *", 2 * a, 2 * a_np),
@@ -38,12 +44,6 @@ def check_arithmetic(Tensor):
     column = Tensor(np.array([[1.0], [2.0]], dtype=np.float32))
     assert_close(column * b, np.array([[1.0], [2.0]]) * b_np, "(2, 1) * (3,) broadcasts to (2, 3)")
     assert (a + b).dtype == np.float32, f"float32 + float32 should stay float32, got {(a + b).dtype}"
-    counts = Tensor(np.array([1, 2]), dtype=np.int64)
-    half = counts * 0.5
-    assert half.dtype == np.float32 and np.allclose(half.data, [0.5, 1.0]), \
-        (f"int64 tensor [1, 2] * 0.5 should be float32 [0.5, 1.0] (PyTorch promotes), got {half.dtype} "
-         f"{half.data}: compute in result_type(self, other)'s dtype, and keep the result's dtype")
-    assert (counts + 1).dtype == np.int64, f"int64 tensor + 1 should stay int64, got {(counts + 1).dtype}"
     assert_raises(ValueError, lambda: a + Tensor(np.ones(4)), "adding shapes (2, 3) and (4,)",
                   must_mention=["(2, 3)", "(4,)"])
 
