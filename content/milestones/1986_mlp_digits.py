@@ -26,9 +26,11 @@ import time
 import numpy as np
 
 import tinytorch
-from tinytorch import (Adam, CrossEntropyLoss, DataLoader, Linear, ReLU, Sequential, Tensor, TensorDataset,
-                       no_grad)
-from tinytorch.core.training import CosineSchedule, Trainer, plot_history
+from tinytorch import CrossEntropyLoss, Linear, ReLU, Sequential, Tensor, no_grad
+from tinytorch.optim import Adam
+from tinytorch.optim.lr_scheduler import CosineAnnealingLR
+from tinytorch.training import Trainer, plot_history
+from tinytorch.utils.data import DataLoader, TensorDataset
 from tinytorch.datasets import load_tinydigits
 
 # %% [markdown]
@@ -75,7 +77,7 @@ def train_on_digits(make_model):
     tinytorch.manual_seed(SEED)
     model = make_model()
     optimizer = Adam(model.parameters(), lr=0.01)
-    schedule = CosineSchedule(optimizer, total_steps=EPOCHS * len(train_loader))
+    schedule = CosineAnnealingLR(optimizer, T_max=EPOCHS * len(train_loader))
     trainer = Trainer(model, optimizer, CrossEntropyLoss(), scheduler=schedule)
     start = time.perf_counter()
     history = trainer.fit(train_loader, EPOCHS, val_loader=test_loader, progress=False)
