@@ -18,7 +18,8 @@
 #
 # ## Learning objectives
 # By the end you will be able to
-# 1. write an `Optimizer` base class that holds a list of parameters, a per-parameter `state`, and a
+# 1. write an `Optimizer` base class that holds `param_groups` (parameters with their own hyper-parameters),
+#    a per-parameter `state`, `state_dict()` for saving it, and a
 #    `zero_grad()` that sets gradients to `None` as PyTorch does;
 # 2. implement `SGD` with weight decay, momentum (including PyTorch's first-step rule), dampening and
 #    Nesterov momentum;

@@ -13,7 +13,7 @@
 # ```text
 # Milestone map
 #   Uses       : 01–07 (Tensor, ReLU, Linear/Sequential, CrossEntropyLoss, DataLoader, autograd, Adam)
-#                08 Training (Trainer.fit, CosineSchedule, plot_history)
+#                08 Training (Trainer.fit, CosineAnnealingLR, plot_history)
 #   Rebuilds   : a multi-layer perceptron trained by backpropagation on real handwritten digits
 #   Target     : ≥ 95% accuracy on the 359 held-out TinyDigits test images, reproducibly (seeded)
 #   Previous   : Milestones 1958/1969 — a single layer draws one line per class; here it is measured too
@@ -57,7 +57,7 @@ for row in train_images[0]:
 #
 # One function trains any model on TinyDigits with the same recipe, so that the comparison at the end
 # changes only the architecture: mini-batches of 64, shuffled every epoch; cross-entropy loss; Adam with
-# learning rate 0.01 decayed to 0 along a cosine (module 08's `CosineSchedule`, stepped after every
+# learning rate 0.01 decayed to 0 along a cosine (module 08's `CosineAnnealingLR`, stepped after every
 # batch); 15 epochs. `tinytorch.manual_seed` fixes the initial weights and the shuffling order, so a
 # rerun prints the same numbers.
 #
