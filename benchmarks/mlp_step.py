@@ -16,7 +16,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 import tinytorch  # noqa: E402
-from tinytorch import SGD, CrossEntropyLoss, Linear, ReLU, Sequential, Tensor
+from tinytorch import CrossEntropyLoss, Linear, ReLU, Sequential, Tensor  # noqa: E402
+from tinytorch.optim import SGD  # noqa: E402
 
 SIZES, BATCH, LR = (64, 128, 64, 10), 64, 0.1
 

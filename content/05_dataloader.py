@@ -110,8 +110,9 @@ class TensorDataset(Dataset):
         ### END SOLUTION
 
     def __getitems__(self, indices):
-        """A whole batch in one gather per tensor: indexing with an integer array."""
-        return self[np.asarray(indices, dtype=np.int64)]
+        """A whole batch in one gather per tensor (indexing with an integer array): the list of batch
+        Tensors that default_collate would build from the examples one by one."""
+        return list(self[np.asarray(indices, dtype=np.int64)])
 
 
 # %% [markdown]
@@ -127,38 +128,57 @@ check_tensor_dataset(TensorDataset)
 #
 # A dataset without `__getitems__` (most hand-written ones) returns one example at a time. The loader
 # then has a list like `[(x0, y0), (x1, y1), (x2, y2)]` and must turn it into what a model takes: one
-# Tensor of features with a new leading batch dimension, and one of labels — `(X_batch, y_batch)`.
+# Tensor of features with a new leading batch dimension, and one of labels — `[X_batch, y_batch]`.
 # PyTorch calls this step **collation** (`default_collate`):
 #
 # ```text
 # [(x0, y0), (x1, y1), (x2, y2)]   each x of shape (8, 8), each y an int
 #          │ transpose: group the fields
 #          ▼
-# ((x0, x1, x2), (y0, y1, y2))
+# [(x0, x1, x2), (y0, y1, y2)]
 #          │ np.stack each field
 #          ▼
-# (Tensor (3, 8, 8) float32,  Tensor (3,) int64)
+# [Tensor (3, 8, 8) float32,  Tensor (3,) int64]
 # ```
 #
 # The dtype rule matters: stacking integer labels must give **int64**, as PyTorch does — turn them into
-# float32 and a cross-entropy loss cannot index with them. Examples may be tuples (collate each field,
-# return a tuple) or a single array (return one Tensor); a field may be a Tensor, a numpy array or a
-# Python number.
+# float32 and a cross-entropy loss cannot index with them. PyTorch's rules, which we copy: a Python
+# `int` becomes int64, a Python `float` float64 and a `bool` bool; Tensors and numpy arrays keep their
+# dtype. The structure of an example is kept, one level at a time (the function calls itself):
+#
+# * a **tuple or list** of fields becomes a **list** of batches, one per field (PyTorch returns a list
+#   even for tuples; `x, y = batch` unpacks either). Examples of different lengths are an error;
+# * a **dict** becomes a dict of batches with the same keys, `{"image": x, "label": y}` →
+#   `{"image": X, "label": Y}`: many real datasets return dicts;
+# * strings are not stacked: a batch of file names stays a list of strings.
 
 # %%
 #| export
 def default_collate(samples):
     """Stack a list of examples into a batch, as torch.utils.data.default_collate.
 
-    Tuples (or lists) are collated field by field into a tuple; anything else (Tensor, array, number)
-    is stacked along a new first dimension into a Tensor that keeps the dtype.
+    Tensors, arrays and numbers are stacked along a new first dimension into a Tensor that keeps the dtype
+    (Python int -> int64, float -> float64); dicts are collated key by key into a dict, tuples and lists
+    field by field into a list (a namedtuple keeps its type); strings are returned as a list.
     """
-    # HINT: if samples[0] is a tuple or list, return tuple(default_collate(list(field)) for field in
-    # HINT: zip(*samples)). Otherwise np.stack the samples turned into arrays by _as_array (it unwraps
-    # HINT: Tensors and makes Python ints int64) and wrap the result with _as_tensor so the dtype is kept.
+    first = samples[0]
+    if isinstance(first, str):
+        return list(samples)
+    # HINT: a dict: {key: default_collate([sample[key] for sample in samples]) for key in first}. A tuple or
+    # HINT: list: raise RuntimeError naming the lengths unless all samples have len(first) fields; fields =
+    # HINT: [default_collate(list(field)) for field in zip(*samples)]; return type(first)(*fields) for a
+    # HINT: namedtuple (it has _fields), else fields. Otherwise np.stack the samples turned into arrays by
+    # HINT: _as_array (it unwraps Tensors and makes Python ints int64) and wrap it with _as_tensor (keeps the dtype).
     ### BEGIN SOLUTION
-    if isinstance(samples[0], (tuple, list)):
-        return tuple(default_collate(list(field)) for field in zip(*samples))
+    if isinstance(first, dict):
+        return {key: default_collate([sample[key] for sample in samples]) for key in first}
+    if isinstance(first, (tuple, list)):
+        lengths = sorted({len(sample) for sample in samples})
+        if len(lengths) > 1:
+            raise RuntimeError(f"default_collate: each example in the batch should have the same number of "
+                               f"fields, got lengths {lengths}")
+        fields = [default_collate(list(field)) for field in zip(*samples)]
+        return type(first)(*fields) if hasattr(first, "_fields") else fields
     return _as_tensor(np.stack([_as_array(sample) for sample in samples]))
     ### END SOLUTION
 

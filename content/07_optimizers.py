@@ -18,7 +18,8 @@
 #
 # ## Learning objectives
 # By the end you will be able to
-# 1. write an `Optimizer` base class that holds a list of parameters, a per-parameter `state`, and a
+# 1. write an `Optimizer` base class that holds `param_groups` (parameters with their own hyper-parameters),
+#    a per-parameter `state`, `state_dict()` for saving it, and a
 #    `zero_grad()` that sets gradients to `None` as PyTorch does;
 # 2. implement `SGD` with weight decay, momentum (including PyTorch's first-step rule), dampening and
 #    Nesterov momentum;
@@ -51,81 +52,198 @@
 # So an optimizer needs very little from a parameter: `p.data`, a numpy array that it changes **in
 # place** (`p.data -= ...`, never `p.data = ...`: the model holds the same object and must see the new
 # values), and `p.grad`, a Tensor of the same shape — or `None` when this parameter took no part in the
-# loss, in which case PyTorch leaves it untouched. Three details of PyTorch's behaviour we copy:
+# loss, in which case PyTorch leaves it untouched.
 #
-# * `params` may be any iterable; `model.parameters()` is a one-shot generator, so we store `list(params)`
-#   (iterating a used-up generator a second time would silently give nothing). An empty list is an error.
+# **Parameter groups.** PyTorch's `Optimizer(params, defaults)` keeps its parameters in
+# `optimizer.param_groups`, a list of dicts. Each group holds its `"params"` and its own copy of every
+# hyper-parameter (`"lr"`, `"momentum"`, `"betas"`...), so one model can train its layers at different
+# rates, and a learning-rate schedule (module 08) changes `group["lr"]` between steps:
+#
+# ```python
+# SGD(model.parameters(), lr=0.1)                      # one group; lr=0.1 goes into it
+# SGD([{"params": body.parameters()},                  # two groups: the body uses the default lr=0.1,
+#      {"params": head.parameters(), "lr": 0.01}], lr=0.1)   # the head its own lr=0.01
+# ```
+#
+# `defaults` is the dict of the constructor's hyper-parameters; `add_param_group` fills every key a
+# group leaves out from it. Details of PyTorch's behaviour we copy:
+#
+# * `params` may be any iterable; `model.parameters()` is a one-shot generator, so we read it once into
+#   a list (iterating a used-up generator a second time would silently give nothing). An empty list is
+#   an error, and so is a tensor that is not a leaf (`(w * 2)` is a result of the graph, not a weight:
+#   changing its `.data` would change nothing the model uses), and a parameter listed twice (it would be
+#   stepped twice).
 # * `zero_grad()` sets every `p.grad = None` by default (`set_to_none=True`): cheaper than filling zeros,
 #   and it frees the gradient memory until the next backward. `zero_grad(set_to_none=False)` zeroes in place.
 # * `state` is a dict keyed by parameter, holding whatever the optimizer remembers (momentum buffers,
 #   moment estimates, step counts). It is empty until the first step; the systems analysis measures its size.
 #
-# `_params_with_grads()` is the one loop every optimizer's `step()` uses: it yields `(p, grad array)` for
-# the parameters that have a gradient, skips the others, and refuses a gradient whose shape differs
-# from the parameter's (numpy would broadcast it silently and give a wrong update).
+# `_params_with_grads()` is the one loop every optimizer's `step()` uses: it returns `(group, p, grad
+# array)` for the parameters that have a gradient and skips the others. It checks **every** gradient
+# before returning anything, so a gradient of the wrong shape (numpy would broadcast it silently) or
+# dtype stops the step before a single parameter has moved: a step either happens whole or not at all.
+#
+# `state_dict()` / `load_state_dict()` save and restore an optimizer, in PyTorch's layout: parameters
+# are named by their position (0, 1, 2... over all groups in order), because the parameter objects of a
+# model rebuilt tomorrow are new objects. Module 08 writes it into a checkpoint.
 
 # %%
 #| export
 #| default_exp core.optimizers
+import copy
+import numbers
+
 import numpy as np
 
 from tinytorch.core.tensor import Tensor
 
 
-class Optimizer:
-    """Base class: holds the parameters and a per-parameter `state`; subclasses implement step()."""
+def _is_leaf(tensor):
+    """True unless the tensor was computed by a recorded operation (it has a grad_fn)."""
+    return getattr(tensor, "grad_fn", getattr(tensor, "_grad_fn", None)) is None
 
-    def __init__(self, params):
+
+class Optimizer:
+    """Base class, as torch.optim.Optimizer: param_groups, a per-parameter `state`; subclasses implement step()."""
+
+    def __init__(self, params, defaults):
         if isinstance(params, Tensor):
-            raise TypeError("params should be an iterable of parameters such as model.parameters(), "
+            raise TypeError("params should be an iterable of Tensors or dicts, such as model.parameters(), "
                             "got a single Tensor: wrap it in a list, [w]")
-        # HINT: store list(params) in self.params (a generator can be read only once); raise
-        # HINT: ValueError("... empty parameter list ...") when it is empty.
-        ### BEGIN SOLUTION
-        self.params = list(params)
-        if not self.params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        ### END SOLUTION
-        for index, p in enumerate(self.params):
-            if not isinstance(getattr(p, "data", None), np.ndarray):
-                raise TypeError(f"{type(self).__name__}: parameter {index} has no numpy .data to update "
-                                f"(got {type(p).__name__})")
+        self.defaults = dict(defaults)
         self.state = {}  # parameter -> dict of what the optimizer remembers about it
+        self.param_groups = []
+        # HINT: read params once into a list (a generator can be read only once); raise ValueError("... empty
+        # HINT: parameter list ...") when it is empty. If its first item is not a dict, it is a plain list of
+        # HINT: tensors: make it one group, [{"params": that list}]. Then self.add_param_group(group) for each.
+        ### BEGIN SOLUTION
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+        ### END SOLUTION
+
+    def add_param_group(self, param_group):
+        """Add a group {"params": [...], option: value, ...}; options it leaves out come from self.defaults."""
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(f"{type(self).__name__}: a parameter group must be a dict with a 'params' key, "
+                            f"got {type(param_group).__name__}")
+        params = param_group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        for index, p in enumerate(params):
+            if not isinstance(getattr(p, "data", None), np.ndarray):
+                raise TypeError(f"{type(self).__name__} can only optimize Tensors: parameter {index} "
+                                f"is a {type(p).__name__}")
+            if not _is_leaf(p):
+                raise ValueError(f"{type(self).__name__} can't optimize a non-leaf Tensor (parameter {index} "
+                                 f"was computed by an operation; optimize the tensors it was computed from)")
+            if any(p is q for q in params[:index]):
+                raise ValueError(f"{type(self).__name__}: parameter {index} appears twice in one parameter group")
+            if id(p) in seen:
+                raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group")
+        group = {**self.defaults, **param_group, "params": params}
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group):
+        """Subclasses raise TypeError/ValueError here for a bad hyper-parameter, before it is ever used."""
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: p.grad = None (PyTorch's default), or fill them with zeros in place."""
-        # HINT: for each p in self.params: p.grad = None when set_to_none, otherwise, if p.grad is
-        # HINT: not None, zero its numbers in place: p.grad.data.fill(0).
+        # HINT: for every p of every group in self.param_groups: p.grad = None when set_to_none, otherwise,
+        # HINT: if p.grad is not None, zero its numbers in place: p.grad.data.fill(0).
         ### BEGIN SOLUTION
-        for p in self.params:
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad.data.fill(0)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad.data.fill(0)
         ### END SOLUTION
 
     def _params_with_grads(self):
-        """Yield (parameter, gradient numpy array) for every parameter whose grad is not None."""
-        # HINT: read grad = getattr(p, "grad", None) (a plain Tensor may have no grad yet); skip None;
-        # HINT: if grad.shape != p.shape raise ValueError naming both shapes; else yield p, grad.data.
+        """[(group, parameter, gradient array)] for every parameter whose grad is not None, all checked first."""
+        # HINT: for each group and each p in group["params"]: grad = getattr(p, "grad", None) (a plain Tensor
+        # HINT: may have no grad yet); skip None; if grad.shape != p.shape raise ValueError naming both shapes;
+        # HINT: if grad.dtype != p.dtype raise TypeError naming both; else append (group, p, grad.data).
+        # HINT: Return the list only at the end, so a bad gradient stops the step before anything moved.
         ### BEGIN SOLUTION
-        for p in self.params:
-            grad = getattr(p, "grad", None)
-            if grad is None:
-                continue
-            if grad.shape != p.shape:
-                raise ValueError(f"{type(self).__name__}: a parameter of shape {p.shape} has a gradient "
-                                 f"of shape {grad.shape}")
-            yield p, grad.data
+        found = []
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad = getattr(p, "grad", None)
+                if grad is None:
+                    continue
+                if grad.shape != p.shape:
+                    raise ValueError(f"{type(self).__name__}: a parameter of shape {p.shape} has a gradient "
+                                     f"of shape {grad.shape}")
+                if grad.dtype != p.dtype:
+                    raise TypeError(f"{type(self).__name__}: a {p.dtype} parameter has a {grad.dtype} gradient")
+                found.append((group, p, grad.data))
+        return found
         ### END SOLUTION
 
     def step(self):
         raise NotImplementedError(f"{type(self).__name__} must implement step()")
 
+    def _all_params(self):
+        return [p for group in self.param_groups for p in group["params"]]
 
-def _require(valid, optimizer, name, value, rule):
-    """Raise ValueError naming the optimizer, the hyper-parameter and its value unless `valid`."""
-    if not valid:
+    def state_dict(self):
+        """{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}, as PyTorch lays it out."""
+        params = self._all_params()
+        index_of = {id(p): index for index, p in enumerate(params)}
+        groups = [{**group, "params": [index_of[id(p)] for p in group["params"]]} for group in self.param_groups]
+        state = {index_of[id(p)]: per_param for p, per_param in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore a state_dict() of an optimizer over parameters of the same shapes; checks everything first."""
+        self.state, self.param_groups = self._restored(state_dict)
+
+    def _restored(self, state_dict):
+        """(state, param_groups) that loading `state_dict` gives, after checking it; changes nothing."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            raise ValueError(f"{name}.load_state_dict expects a dict with the keys 'state' and 'param_groups'")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}: the loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"this optimizer has {len(self.param_groups)}")
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{name}: loaded parameter group {i} has {len(saved['params'])} parameters, "
+                                 f"this optimizer's group {i} has {len(group['params'])}")
+        param_of = {index: p for saved, group in zip(saved_groups, self.param_groups)
+                    for index, p in zip(saved["params"], group["params"])}
+        state = {}
+        for index, per_param in state_dict["state"].items():
+            if index not in param_of:
+                raise ValueError(f"{name}: the loaded state dict has state for parameter {index}, "
+                                 f"which none of its parameter groups lists")
+            p = param_of[index]
+            for key, value in per_param.items():
+                if isinstance(value, np.ndarray) and value.shape != p.shape:
+                    raise ValueError(f"{name}: loaded state {key!r} of parameter {index} has shape {value.shape}, "
+                                     f"the parameter has shape {p.shape}")
+            state[p] = {key: value.astype(p.dtype) if isinstance(value, np.ndarray) else value
+                        for key, value in per_param.items()}  # astype copies: no buffer shared with the source
+        groups = [{**copy.deepcopy({k: v for k, v in saved.items() if k != "params"}), "params": group["params"]}
+                  for saved, group in zip(saved_groups, self.param_groups)]
+        for group in groups:
+            self._check_group(group)
+        return state, groups
+
+
+def _check_number(optimizer, name, value, valid=None, rule=""):
+    """TypeError unless `value` is a real number; ValueError naming the hyper-parameter unless `valid(value)`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{optimizer}: {name} must be a number, got {value!r}")
+    if valid is not None and not valid(value):
         raise ValueError(f"{optimizer}: invalid {name}={value!r} ({rule})")
 
 
@@ -149,38 +267,42 @@ check_optimizer_base(Optimizer)
 # $g \leftarrow g + \text{wd}\cdot p$. Mind the sign: `+ wd * p` in the gradient becomes `- lr * wd * p`
 # in the step, which shrinks `p`. With the sign flipped, weights would grow every step.
 #
-# PyTorch's `SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False)` does all of this;
-# momentum comes in Part 3 (`step` calls `self._momentum_direction`, which you write there).
-# The constructor validates the hyper-parameters, as PyTorch does, so a typo such as `lr=-0.1`
-# fails loudly instead of training backwards.
+# PyTorch's `SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)` does all of
+# this; momentum comes in Part 3 (`step` calls `self._momentum_direction`, which you write there).
+# `step` loops over `(group, p, grad)` and reads each hyper-parameter from the parameter's group, so
+# per-group rates and schedules work. `_check_group` validates every group's hyper-parameters when it is
+# added, so a typo such as `lr=-0.1` or `lr="0.1"` fails loudly, naming the argument, instead of training
+# backwards or failing at the first step.
 
 # %%
 #| export
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, dampening, weight decay and Nesterov momentum."""
 
-    def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False):
-        _require(lr >= 0, "SGD", "lr", lr, "the learning rate must be >= 0")
-        _require(momentum >= 0, "SGD", "momentum", momentum, "must be >= 0")
-        _require(weight_decay >= 0, "SGD", "weight_decay", weight_decay, "must be >= 0")
-        _require(not nesterov or (momentum > 0 and dampening == 0), "SGD", "nesterov", nesterov,
-                 f"Nesterov momentum needs momentum > 0 and dampening = 0, got momentum={momentum}, "
-                 f"dampening={dampening}")
-        super().__init__(params)
-        self.lr, self.momentum, self.dampening = lr, momentum, dampening
-        self.weight_decay, self.nesterov = weight_decay, nesterov
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        _check_number("SGD", "lr", group["lr"], lambda v: v >= 0, "the learning rate must be >= 0")
+        _check_number("SGD", "momentum", group["momentum"], lambda v: v >= 0, "must be >= 0")
+        _check_number("SGD", "dampening", group["dampening"])
+        _check_number("SGD", "weight_decay", group["weight_decay"], lambda v: v >= 0, "must be >= 0")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD: invalid nesterov=True (Nesterov momentum needs momentum > 0 and dampening = 0, "
+                             f"got momentum={group['momentum']}, dampening={group['dampening']})")
 
     def step(self):
-        for p, grad in self._params_with_grads():
-            # HINT: add weight decay (grad = grad + self.weight_decay * p.data, a new array: never change
-            # HINT: p.grad), replace grad by self._momentum_direction(p, grad) when self.momentum != 0,
-            # HINT: then update in place: p.data -= self.lr * grad.
+        for group, p, grad in self._params_with_grads():
+            # HINT: add weight decay (grad = grad + group["weight_decay"] * p.data, a new array: never change
+            # HINT: p.grad), replace grad by self._momentum_direction(p, grad, group) when group["momentum"] != 0,
+            # HINT: then update in place: p.data -= group["lr"] * grad.
             ### BEGIN SOLUTION
-            if self.weight_decay != 0:
-                grad = grad + self.weight_decay * p.data
-            if self.momentum != 0:
-                grad = self._momentum_direction(p, grad)
-            p.data -= self.lr * grad
+            if group["weight_decay"] != 0:
+                grad = grad + group["weight_decay"] * p.data
+            if group["momentum"] != 0:
+                grad = self._momentum_direction(p, grad, group)
+            p.data -= group["lr"] * grad
             ### END SOLUTION
 
 
@@ -209,27 +331,27 @@ check_sgd(SGD)
 # * **The first step sets `b = g`**, a copy of the gradient, with no dampening. Starting from `b = 0`
 #   would give `(1 − τ)·g` instead: the same thing when τ = 0, a different trajectory otherwise.
 # * **Nesterov momentum** steps along `g + μ·b` instead of `b`: a look-ahead that corrects the
-#   direction sooner. PyTorch allows it only with μ > 0 and τ = 0 (the constructor above checks this).
+#   direction sooner. PyTorch allows it only with μ > 0 and τ = 0 (`_check_group` above checks this).
 #
 # Store the buffer in `self.state[p]["momentum_buffer"]`, PyTorch's name for it. It has the shape and
 # dtype of `p`: one extra number per weight, which the systems analysis will measure.
 
 # %%
 #| export
-def _momentum_direction(self, p, grad):
+def _momentum_direction(self, p, grad, group):
     """The direction SGD steps along for `p` when momentum is on; updates the momentum buffer."""
     # HINT: state = self.state.setdefault(p, {}). No "momentum_buffer" yet: store grad.copy() (the first
-    # HINT: step uses b = g). Otherwise update it in place: b *= self.momentum; b += (1 - self.dampening) * grad.
-    # HINT: Return grad + self.momentum * b when self.nesterov, else b.
+    # HINT: step uses b = g). Otherwise update it in place: b *= group["momentum"]; b += (1 - group["dampening"])
+    # HINT: * grad. Return grad + group["momentum"] * b when group["nesterov"], else b.
     ### BEGIN SOLUTION
     state = self.state.setdefault(p, {})
     buffer = state.get("momentum_buffer")
     if buffer is None:
         buffer = state["momentum_buffer"] = grad.copy()
     else:
-        buffer *= self.momentum
-        buffer += (1 - self.dampening) * grad
-    return grad + self.momentum * buffer if self.nesterov else buffer
+        buffer *= group["momentum"]
+        buffer += (1 - group["dampening"]) * grad
+    return grad + group["momentum"] * buffer if group["nesterov"] else buffer
     ### END SOLUTION
 
 
@@ -271,36 +393,41 @@ class Adam(Optimizer):
     """Adam with bias-corrected moments; weight_decay is L2, added to the gradient (PyTorch's Adam)."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    def _check_group(self, group):
         name = type(self).__name__
-        _require(lr >= 0, name, "lr", lr, "the learning rate must be >= 0")
-        _require(eps >= 0, name, "eps", eps, "must be >= 0")
+        _check_number(name, "lr", group["lr"], lambda v: v >= 0, "the learning rate must be >= 0")
+        _check_number(name, "eps", group["eps"], lambda v: v >= 0, "must be >= 0")
+        _check_number(name, "weight_decay", group["weight_decay"], lambda v: v >= 0, "must be >= 0")
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
         for index, beta in enumerate(betas):
-            _require(0 <= beta < 1, name, f"beta at index {index}", beta, "betas must be in [0, 1)")
-        _require(weight_decay >= 0, name, "weight_decay", weight_decay, "must be >= 0")
-        super().__init__(params)
-        self.lr, self.betas, self.eps, self.weight_decay = lr, tuple(betas), eps, weight_decay
+            _check_number(name, f"beta at index {index}", beta, lambda v: 0 <= v < 1, "betas must be in [0, 1)")
+        group["betas"] = tuple(betas)
 
     def step(self):
-        for p, grad in self._params_with_grads():
-            # HINT: L2 weight decay: grad = grad + self.weight_decay * p.data (when it is not 0), then
-            # HINT: self._adam_update(p, grad).
+        for group, p, grad in self._params_with_grads():
+            # HINT: L2 weight decay: grad = grad + group["weight_decay"] * p.data (when it is not 0), then
+            # HINT: self._adam_update(p, grad, group).
             ### BEGIN SOLUTION
-            if self.weight_decay != 0:
-                grad = grad + self.weight_decay * p.data
-            self._adam_update(p, grad)
+            if group["weight_decay"] != 0:
+                grad = grad + group["weight_decay"] * p.data
+            self._adam_update(p, grad, group)
             ### END SOLUTION
 
-    def _adam_update(self, p, grad):
+    def _adam_update(self, p, grad, group):
         """One Adam step for p with gradient `grad` (weight decay already handled by step())."""
         # HINT: state = self.state.setdefault(p, {}); on the first call set state["step"] = 0 and
         # HINT: "exp_avg", "exp_avg_sq" = np.zeros_like(p.data). Add 1 to step; update m and v in place
         # HINT: (m *= beta1; m += (1 - beta1) * grad; v likewise with grad * grad); divide by
-        # HINT: (1 - beta ** step) for m_hat, v_hat; p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps).
+        # HINT: (1 - beta ** step) for m_hat, v_hat; p.data -= group["lr"] * m_hat / (np.sqrt(v_hat) + group["eps"]).
         ### BEGIN SOLUTION
         state = self.state.setdefault(p, {})
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
-        beta1, beta2 = self.betas
+        beta1, beta2 = group["betas"]
         state["step"] += 1
         m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
         m *= beta1
@@ -309,7 +436,7 @@ class Adam(Optimizer):
         v += (1 - beta2) * grad * grad
         m_hat = m / (1 - beta1 ** t)
         v_hat = v / (1 - beta2 ** t)
-        p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        p.data -= group["lr"] * m_hat / (np.sqrt(v_hat) + group["eps"])
         ### END SOLUTION
 
 
@@ -343,12 +470,12 @@ class AdamW(Adam):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
     def step(self):
-        for p, grad in self._params_with_grads():
-            # HINT: shrink the weights in place first, p.data *= 1 - self.lr * self.weight_decay, then
-            # HINT: self._adam_update(p, grad) with the gradient unchanged.
+        for group, p, grad in self._params_with_grads():
+            # HINT: shrink the weights in place first, p.data *= 1 - group["lr"] * group["weight_decay"], then
+            # HINT: self._adam_update(p, grad, group) with the gradient unchanged.
             ### BEGIN SOLUTION
-            p.data *= 1 - self.lr * self.weight_decay
-            self._adam_update(p, grad)
+            p.data *= 1 - group["lr"] * group["weight_decay"]
+            self._adam_update(p, grad, group)
             ### END SOLUTION
 
 
@@ -359,6 +486,30 @@ class AdamW(Adam):
 from tinytorch.checks.optimizers import check_adamw
 
 check_adamw(AdamW)
+
+# %% [markdown]
+# ### Parameter groups and `state_dict` in action
+# Two groups with their own learning rates, then a save and a restore into a fresh optimizer. The
+# restored optimizer holds the same moment estimates and step counts, so its next step is exactly the
+# step the original would take. (Printing the `state_dict` shows PyTorch's layout: parameters by index.)
+
+# %%
+w_body, w_head = Tensor(np.ones(3)), Tensor(np.ones(2))
+optimizer = Adam([{"params": [w_body]}, {"params": [w_head], "lr": 0.01}], lr=0.1)
+print("learning rates per group:", [group["lr"] for group in optimizer.param_groups])
+for p in (w_body, w_head):
+    p.grad = Tensor(np.ones(p.shape))
+optimizer.step()
+saved = optimizer.state_dict()
+print("state keys:", {index: sorted(per_param) for index, per_param in saved["state"].items()},
+      "| group 1:", {key: value for key, value in saved["param_groups"][1].items()})
+
+restored = Adam([{"params": [Tensor(w_body.data.copy())]}, {"params": [Tensor(w_head.data.copy())]}])
+restored.load_state_dict(saved)
+optimizer.step()
+restored.step()
+print("the restored optimizer takes the same next step:",
+      all(np.array_equal(a.data, b.data) for a, b in zip(optimizer._all_params(), restored._all_params())))
 
 # %% [markdown]
 # ## Use it · fitting a linear regression

@@ -10,7 +10,8 @@
 # Connection map
 #   Prerequisites : 01 Tensor, 02 Activations, 03 Layers (Module, train()/eval(), state_dict)
 #                   04 Losses, 05 DataLoader, 06 Autograd (backward, no_grad), 07 Optimizers
-#   Focus (08)    : train_epoch / evaluate / Trainer.fit, clip_grad_norm_, CosineSchedule,
+#   Focus (08)    : train_epoch / evaluate / Trainer.fit, clip_grad_norm_, LR schedulers (CosineAnnealingLR,
+#                   LinearLR warmup, SequentialLR),
 #                   gradient accumulation, save_checkpoint / load_checkpoint, progress and plots;
 #                   the peak memory of a training step, the cost of a checkpoint
 #   Unlocks       : Milestones 1969 XOR and 1986 MLP on handwritten digits;
@@ -24,7 +25,8 @@
 # 2. write `evaluate`: the model in `eval()` mode, no graph recorded (`no_grad()`), loss and accuracy
 #    averaged over examples, not over batches;
 # 3. implement `clip_grad_norm_` with PyTorch's rule (one *global* norm over all gradients);
-# 4. implement `CosineSchedule`, whose learning rates equal PyTorch's `CosineAnnealingLR`;
+# 4. implement PyTorch's `CosineAnnealingLR` on a scheduler base class that changes each parameter group's
+#    `lr`, and combine it with a `LinearLR` warmup through `SequentialLR`;
 # 5. save and load a checkpoint (model, optimizer state, metadata) in a pickle-free `.npz` file such
 #    that training resumes exactly where it stopped;
 # 6. **measure**: the peak memory of one training step split into weights, gradients, optimizer state and
@@ -74,10 +76,13 @@ from tinytorch.core.optimizers import SGD, Adam
 # %%
 #| export
 #| default_exp core.training
+import bisect
 import json
 import math
+import numbers
 import sys
 import time
+import zipfile
 
 import numpy as np
 
@@ -100,7 +105,7 @@ def train_epoch(model, loader, optimizer, loss_fn, scheduler=None, max_grad_norm
     model.train()
     optimizer.zero_grad()
     total_loss, examples, pending = 0.0, 0, 0
-    # HINT: define optimizer_step(): clip_grad_norm_(optimizer.params, max_grad_norm) if max_grad_norm is not
+    # HINT: define optimizer_step(): clip_grad_norm_(model.parameters(), max_grad_norm) if max_grad_norm is not
     # HINT: None, optimizer.step(), optimizer.zero_grad() (backward ADDS into p.grad), scheduler.step() if any.
     # HINT: Per batch: loss = loss_fn(model(inputs), targets); add loss.item() * _batch_size(inputs) to
     # HINT: total_loss and the batch size to examples; (loss * (1 / accumulation_steps)).backward(); count
@@ -109,7 +114,7 @@ def train_epoch(model, loader, optimizer, loss_fn, scheduler=None, max_grad_norm
     ### BEGIN SOLUTION
     def optimizer_step():
         if max_grad_norm is not None:
-            clip_grad_norm_(optimizer.params, max_grad_norm)
+            clip_grad_norm_(model.parameters(), max_grad_norm)
         optimizer.step()
         optimizer.zero_grad()
         if scheduler is not None:
@@ -205,10 +210,11 @@ check_evaluate(evaluate)
 # One unlucky batch can produce a gradient hundreds of times larger than usual (a sharp cliff in the
 # loss surface, a rare example, a long sequence in a recurrent model), and one step along it throws the
 # weights far away. **Clipping** caps the size of the step's gradient. PyTorch's
-# `torch.nn.utils.clip_grad_norm_(parameters, max_norm)` treats *all* gradients as one long vector:
+# `torch.nn.utils.clip_grad_norm_(parameters, max_norm, norm_type=2.0)` treats *all* gradients as one
+# long vector and measures its p-norm (`norm_type` p; `inf` is the largest absolute entry):
 #
-# $$\text{total} = \sqrt{\textstyle\sum_{p}\sum_{i} g_{p,i}^2}, \qquad
-#   \text{if total} > \text{max\_norm}: \; g \leftarrow g \cdot \frac{\text{max\_norm}}{\text{total} + 10^{-6}}.$$
+# $$\text{total} = \Big(\textstyle\sum_{p}\sum_{i} |g_{p,i}|^{\,\text{norm\_type}}\Big)^{1/\text{norm\_type}}, \qquad
+#   c = \frac{\text{max\_norm}}{\text{total} + 10^{-6}}, \qquad \text{if } c < 1: \; g \leftarrow c\, g.$$
 #
 # Scaling every gradient by the same factor keeps the **direction** of the step and only shortens it.
 # Clipping each parameter's gradient to its own norm would change the direction (a layer with a small
@@ -217,31 +223,49 @@ check_evaluate(evaluate)
 # PyTorch details we copy: the trailing `_` means "in place" (the gradients are scaled, nothing is
 # returned in their place); it returns the total norm *before* clipping, as a 0-d tensor, so you can log
 # it; parameters whose `grad` is `None` are skipped; `parameters` may be a one-shot generator such as
-# `model.parameters()`, or a single tensor. The `1e-6` protects against dividing by a zero norm.
+# `model.parameters()`, or a single tensor. The `1e-6` protects against dividing by a zero norm. A norm
+# that is `inf` or `nan` (an overflow somewhere) cannot be clipped meaningfully:
+# `error_if_nonfinite=True` turns it into a `RuntimeError` instead of scaling every gradient by `nan`.
+# Passing the model itself, `clip_grad_norm_(model, 1.0)`, is a common slip; it raises a `TypeError`
+# that says to pass `model.parameters()`. In tinytorch, as in PyTorch, it lives in `nn.utils`:
+# `from tinytorch.nn.utils import clip_grad_norm_`.
 
 # %%
 #| export
-def clip_grad_norm_(parameters, max_norm):
-    """Scale all gradients in place so their global L2 norm is at most max_norm; return the norm before."""
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Scale all gradients in place so their global norm is at most max_norm; return the norm before, a Tensor."""
+    if callable(getattr(parameters, "parameters", None)):
+        raise TypeError(f"clip_grad_norm_ expects the parameters, not the {type(parameters).__name__} module: "
+                        f"pass model.parameters()")
+    parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for index, p in enumerate(parameters):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"clip_grad_norm_: parameter {index} is a {type(p).__name__}, not a Tensor")
+    max_norm, norm_type = float(max_norm), float(norm_type)
     if max_norm <= 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be > 0, got {max_norm!r}")
-    # HINT: make parameters a list ([parameters] for a single Tensor; a generator can be read only once);
-    # HINT: grads = the .grad.data of those whose grad is not None; total = sqrt of the sum over ALL grads of
-    # HINT: (g * g).sum() (accumulate in float64); if total > max_norm multiply each g in place by
-    # HINT: max_norm / (total + 1e-6); return Tensor(total).
-    ### BEGIN SOLUTION
-    parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    if norm_type <= 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or inf), got {norm_type!r}")
     grads = [p.grad.data for p in parameters if getattr(p, "grad", None) is not None]
-    total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
-    if total > max_norm:
-        scale = max_norm / (total + 1e-6)
+    # HINT: total = the largest |g| over all grads when norm_type is math.inf, otherwise
+    # HINT: (sum over ALL grads of np.sum(np.abs(g) ** norm_type)) ** (1 / norm_type), in float64 (0.0 without grads).
+    # HINT: If error_if_nonfinite and total is not finite, raise RuntimeError. coefficient = max_norm / (total + 1e-6);
+    # HINT: if it is < 1 multiply each g in place by it. Return Tensor(total).
+    ### BEGIN SOLUTION
+    magnitudes = [np.abs(g.astype(np.float64)) for g in grads]
+    if norm_type == math.inf:
+        total = max((float(m.max()) for m in magnitudes if m.size), default=0.0)
+    else:
+        total = sum(float(np.sum(m ** norm_type)) for m in magnitudes) ** (1 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}, "
+                           f"which cannot be clipped; pass error_if_nonfinite=False to scale by it anyway")
+    coefficient = max_norm / (total + 1e-6)
+    if coefficient < 1:
         for g in grads:
-            g *= scale
+            g *= coefficient
     return Tensor(total)
     ### END SOLUTION
-
-
-clip_grad_norm = clip_grad_norm_  # PyTorch keeps the old name without the underscore as an alias
 
 
 # %% [markdown]
@@ -253,96 +277,222 @@ from tinytorch.checks.training import check_clip_grad_norm
 check_clip_grad_norm(clip_grad_norm_)
 
 # %% [markdown]
-# ## Part 4 · A cosine learning-rate schedule
+# ## Part 4 · Learning-rate schedules
 #
 # A large learning rate makes fast progress early; a small one lets the weights settle into a minimum
-# at the end. A **schedule** changes `optimizer.lr` as training goes on. The cosine schedule (Loshchilov &
-# Hutter, *SGDR*, 2017) glides from the base rate $\eta_{\max}$ to `min_lr` $\eta_{\min}$ over $T$ steps:
+# at the end. A **scheduler** changes the learning rate of every parameter group,
+# `optimizer.param_groups[i]["lr"]`, as training goes on. PyTorch's protocol, which ours follows:
 #
-# $$\eta_t = \eta_{\min} + (\eta_{\max} - \eta_{\min})\,\frac{1 + \cos(\pi\, t / T)}{2}, \qquad t = 0, 1, \dots, T.$$
+# * constructing a scheduler records each group's starting rate as `group["initial_lr"]` (the
+#   `base_lrs`) and sets the rate for step 0;
+# * call `scheduler.step()` after every `optimizer.step()`; it adds 1 to `last_epoch` (PyTorch's name:
+#   it counts `step()` calls, which may be epochs or optimizer steps; here they are optimizer steps) and
+#   writes `get_lr()`, the rates for step `last_epoch`, into the groups;
+# * `get_last_lr()` returns the rates it last set, one per group; `state_dict()` / `load_state_dict()`
+#   save and restore its counters for a checkpoint.
 #
-# At $t = 0$ it is $\eta_{\max}$, at $t = T/2$ halfway, at $t = T$ exactly $\eta_{\min}$. This is PyTorch's
-# `CosineAnnealingLR(optimizer, T_max, eta_min)`. Ours differs after the end: PyTorch's formula keeps
-# following the cosine, so the rate climbs back up after `T_max`; ours holds `min_lr`.
+# The base class `LRScheduler` does all of that; a schedule only defines `get_lr()`.
+#
+# **Cosine annealing** (Loshchilov & Hutter, *SGDR*, 2017) glides from the base rate $\eta_{\max}$ to
+# `eta_min` $\eta_{\min}$ over `T_max` steps:
+#
+# $$\eta_t = \eta_{\min} + (\eta_{\max} - \eta_{\min})\,\frac{1 + \cos(\pi\, t / T_{\max})}{2}.$$
+#
+# At $t = 0$ it is $\eta_{\max}$, at $t = T_{\max}/2$ halfway, at $t = T_{\max}$ exactly $\eta_{\min}$. After
+# `T_max` the cosine keeps going, so the rate climbs back up (period $2T_{\max}$): PyTorch's
+# `CosineAnnealingLR` does the same. (PyTorch computes each rate from the previous one, a recursive form
+# that gives these same values when nothing else changes the rate; the closed form above is easier to
+# read.) Set `T_max` to the number of steps you will train for.
 #
 # **Warmup.** Adam's first steps divide by a second-moment estimate built from very few gradients, and
-# the first gradients of a fresh network can be large; a short linear warmup $\eta_t = \eta_{\max}\, t/W$ for
-# $t < W$ avoids a damaging first jump (transformers, module 13, depend on it). With `warmup_steps = W`
-# the cosine then runs over the remaining $T - W$ steps.
+# the first gradients of a fresh network can be large; a short linear warmup avoids a damaging first
+# jump (transformers, module 13, depend on it). `LinearLR(optimizer, start_factor, end_factor=1.0,
+# total_iters)` multiplies the base rate by a factor that goes linearly from `start_factor` to
+# `end_factor` over `total_iters` steps, and `SequentialLR(optimizer, schedulers, milestones)` hands over
+# from one schedule to the next at the given steps, restarting the next one from its own step 0:
 #
-# The protocol is PyTorch's: constructing the schedule sets the optimizer's rate for step 0; call
-# `scheduler.step()` after every `optimizer.step()`; `get_last_lr()` returns the current rate in a list
-# (PyTorch has one entry per parameter group; our optimizers have one group). `last_epoch` counts the
-# `step()` calls (PyTorch's name, although here it counts optimizer steps, not epochs).
+# ```python
+# warmup = LinearLR(optimizer, start_factor=0.1, total_iters=W)
+# cosine = CosineAnnealingLR(optimizer, T_max=T - W)
+# scheduler = SequentialLR(optimizer, [warmup, cosine], milestones=[W])
+# ```
+#
+# You write `CosineAnnealingLR.get_lr`; the rest is given. In tinytorch, as in PyTorch, they are
+# imported from `tinytorch.optim.lr_scheduler`.
 
 # %%
 #| export
-class CosineSchedule:
-    """Cosine decay of optimizer.lr from its value at construction to min_lr over total_steps steps,
-    after an optional linear warmup from 0; the same rates as PyTorch's CosineAnnealingLR when warmup_steps=0."""
+def _check_optimizer(owner, optimizer):
+    """TypeError unless `optimizer` looks like an optimizer (it has param_groups and step)."""
+    if not isinstance(getattr(optimizer, "param_groups", None), list) or not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"{owner} needs an optimizer such as SGD(model.parameters(), lr=0.1), "
+                        f"got {type(optimizer).__name__}")
 
-    def __init__(self, optimizer, total_steps, min_lr=0.0, warmup_steps=0):
-        if not isinstance(total_steps, int) or total_steps < 1:
-            raise ValueError(f"CosineSchedule: total_steps must be an integer >= 1, got {total_steps!r}")
-        if not isinstance(warmup_steps, int) or not 0 <= warmup_steps < total_steps:
-            raise ValueError(f"CosineSchedule: warmup_steps must be an integer in [0, total_steps={total_steps}), "
-                             f"got {warmup_steps!r}")
-        if not 0 <= min_lr <= optimizer.lr:
-            raise ValueError(f"CosineSchedule: min_lr must be in [0, lr={optimizer.lr}], got {min_lr!r}")
-        self.optimizer, self.total_steps = optimizer, total_steps
-        self.min_lr, self.warmup_steps = min_lr, warmup_steps
-        self.base_lr = optimizer.lr
-        self.last_epoch = 0
-        optimizer.lr = self.lr_at(0)
 
-    def lr_at(self, step):
-        """The learning rate for optimizer step number `step` (0-based)."""
-        # HINT: during warmup (step < warmup_steps) return base_lr * step / warmup_steps; otherwise
-        # HINT: progress = (min(step, total_steps) - warmup_steps) / (total_steps - warmup_steps) and
-        # HINT: return min_lr + (base_lr - min_lr) * (1 + cos(pi * progress)) / 2.
-        ### BEGIN SOLUTION
-        if step < self.warmup_steps:
-            return self.base_lr * step / self.warmup_steps
-        progress = (min(step, self.total_steps) - self.warmup_steps) / (self.total_steps - self.warmup_steps)
-        return self.min_lr + (self.base_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
-        ### END SOLUTION
+def _check_count(owner, name, value, least):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{owner}: {name} must be an integer, got {value!r}")
+    if value < least:
+        raise ValueError(f"{owner}: {name} must be >= {least}, got {value!r}")
+
+
+class LRScheduler:
+    """Base class, as torch.optim.lr_scheduler.LRScheduler: step() writes get_lr() into every param_groups[i]["lr"]."""
+
+    def __init__(self, optimizer, last_epoch=-1):
+        name = type(self).__name__
+        _check_optimizer(name, optimizer)
+        _check_count(name, "last_epoch", last_epoch, -1)
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for index, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(f"{name}: param 'initial_lr' is not specified in param_groups[{index}] when "
+                                   f"resuming with last_epoch={last_epoch} (create the scheduler with last_epoch=-1)")
+        self.optimizer = optimizer
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self.step()  # the rates for step last_epoch + 1: step 0 of a fresh schedule
+
+    def get_lr(self):
+        """The learning rate of each param group at step self.last_epoch."""
+        raise NotImplementedError(f"{type(self).__name__} must implement get_lr()")
 
     def step(self):
-        """Advance one optimizer step and set the optimizer's learning rate for the next one."""
-        # HINT: add 1 to self.last_epoch and store self.lr_at(self.last_epoch) in self.optimizer.lr.
-        ### BEGIN SOLUTION
+        """Advance one step and write the new rates into the optimizer's param groups."""
         self.last_epoch += 1
-        self.optimizer.lr = self.lr_at(self.last_epoch)
-        ### END SOLUTION
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def get_last_lr(self):
-        return [self.optimizer.lr]
+        """The rates the last step() set, one per param group."""
+        return list(self._last_lr)
 
     def state_dict(self):
-        """What a checkpoint needs to resume the schedule (JSON-friendly numbers)."""
-        return {"base_lr": self.base_lr, "last_epoch": self.last_epoch}
+        """Every attribute but the optimizer (numbers and lists: JSON-friendly), as PyTorch's state_dict."""
+        return {key: value for key, value in vars(self).items() if key != "optimizer"}
 
-    def load_state_dict(self, state):
-        self.base_lr, self.last_epoch = state["base_lr"], state["last_epoch"]
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+    def load_state_dict(self, state_dict):
+        expected = set(self.state_dict())
+        if set(state_dict) != expected:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected the keys {sorted(expected)}, "
+                             f"got {sorted(state_dict)}")
+        self.__dict__.update(state_dict)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine decay from each group's initial lr to eta_min over T_max steps, as PyTorch's CosineAnnealingLR."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        _check_count("CosineAnnealingLR", "T_max", T_max, 1)
+        if isinstance(eta_min, bool) or not isinstance(eta_min, numbers.Real):
+            raise TypeError(f"CosineAnnealingLR: eta_min must be a number, got {eta_min!r}")
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        # HINT: for each base_lr in self.base_lrs: eta_min + (base_lr - eta_min) * (1 + cos(pi * last_epoch /
+        # HINT: T_max)) / 2 (math.cos, math.pi); return the list.
+        ### BEGIN SOLUTION
+        cosine = math.cos(math.pi * self.last_epoch / self.T_max)
+        return [self.eta_min + (base_lr - self.eta_min) * (1 + cosine) / 2 for base_lr in self.base_lrs]
+        ### END SOLUTION
+
+
+class LinearLR(LRScheduler):
+    """The initial lr times a factor going linearly from start_factor to end_factor over total_iters steps."""
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        for name, value in [("start_factor", start_factor), ("end_factor", end_factor)]:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"LinearLR: {name} must be a number, got {value!r}")
+        if not 0 < start_factor <= 1:
+            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor!r}")
+        if not 0 <= end_factor <= 1:
+            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
+        _check_count("LinearLR", "total_iters", total_iters, 1)
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        progress = min(self.last_epoch, self.total_iters) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * progress
+        return [base_lr * factor for base_lr in self.base_lrs]
+
+
+class SequentialLR(LRScheduler):
+    """Runs schedulers[0] until milestones[0], then schedulers[1] restarted from its step 0, and so on."""
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        _check_optimizer("SequentialLR", optimizer)
+        schedulers, milestones = list(schedulers), list(milestones)
+        if not schedulers or not all(isinstance(s, LRScheduler) for s in schedulers):
+            raise TypeError("SequentialLR expects a non-empty list of schedulers")
+        if any(s.optimizer is not optimizer for s in schedulers):
+            raise ValueError("SequentialLR expects all schedulers to belong to the optimizer given to it")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR expects one milestone fewer than schedulers, got {len(schedulers)} "
+                             f"schedulers and {len(milestones)} milestones")
+        for previous, milestone in zip([0] + milestones, milestones):
+            _check_count("SequentialLR", "each milestone", milestone, previous + 1)
+        _check_count("SequentialLR", "last_epoch", last_epoch, -1)
+        self.optimizer, self._schedulers, self._milestones = optimizer, schedulers, milestones
+        self.last_epoch = last_epoch + 1
+        # Each scheduler's constructor already set a rate for its step 0: undo them, and start the first one.
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        for scheduler in schedulers:
+            scheduler.last_epoch -= 1
+        schedulers[0].step()
+        self._last_lr = schedulers[0].get_last_lr()
+
+    def step(self):
+        self.last_epoch += 1
+        index = bisect.bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler.last_epoch = -1  # the hand-over: the next schedule starts from its own step 0
+        scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self):
+        state = {key: value for key, value in vars(self).items() if key not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        expected = set(self.state_dict())
+        if set(state_dict) != expected or len(state_dict["_schedulers"]) != len(self._schedulers):
+            raise ValueError(f"SequentialLR.load_state_dict: expected the keys {sorted(expected)} and the states "
+                             f"of {len(self._schedulers)} schedulers")
+        for scheduler, state in zip(self._schedulers, state_dict["_schedulers"]):  # check every part first
+            if set(state) != set(scheduler.state_dict()):
+                raise ValueError(f"SequentialLR.load_state_dict: the saved state of a {type(scheduler).__name__} "
+                                 f"has the keys {sorted(state)}, expected {sorted(scheduler.state_dict())}")
+        self.__dict__.update({key: value for key, value in state_dict.items() if key != "_schedulers"})
+        for scheduler, state in zip(self._schedulers, state_dict["_schedulers"]):
+            scheduler.load_state_dict(state)
 
 
 # %% [markdown]
 # ### Check Part 4
-# The check compares your rates with the formula above at every step from 0 to past the end, with and
-# without `min_lr` and warmup, and checks that the rate lands in the optimizer.
+# The check compares your rates with the formula at every step from 0 to past `T_max`, with and without
+# `eta_min`, with two parameter groups, and checks that the rate lands in the optimizer's groups.
 
 # %%
-from tinytorch.checks.training import check_cosine_schedule
+from tinytorch.checks.training import check_cosine_annealing
 
-check_cosine_schedule(CosineSchedule)
+check_cosine_annealing(CosineAnnealingLR)
 
 # %% [markdown]
 # ## Part 5 · A `Trainer`: epochs, validation, history, progress
 #
 # `Trainer.fit` repeats `train_epoch` for a number of epochs, evaluates on a validation loader after each
 # one, and records a **history**: a dict of per-epoch lists `train_loss`, `val_loss`, `val_accuracy`
-# (`None` without a validation loader), `lr` (the rate at the *start* of the epoch) and `time` (seconds
+# (`None` without a validation loader), `lr` (the first param group's rate at the *start* of the epoch) and `time` (seconds
 # per epoch, training plus evaluation). The history is what you plot, compare between runs, and save in
 # a checkpoint's metadata.
 #
@@ -379,6 +529,14 @@ class Trainer:
     """Trains `model` with `optimizer` on `loss_fn`; optional per-step schedule, clipping, accumulation."""
 
     def __init__(self, model, optimizer, loss_fn, scheduler=None, max_grad_norm=None, accumulation_steps=1):
+        if not callable(getattr(model, "parameters", None)):
+            raise TypeError(f"Trainer: model must be a Module, got {type(model).__name__}")
+        _check_optimizer("Trainer", optimizer)
+        if not callable(loss_fn):
+            raise TypeError(f"Trainer: loss_fn must be callable, such as CrossEntropyLoss(), got {type(loss_fn).__name__}")
+        if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+            raise TypeError(f"Trainer: scheduler must have a step() method, such as CosineAnnealingLR(optimizer, "
+                            f"T_max), got {type(scheduler).__name__}")
         if max_grad_norm is not None and max_grad_norm <= 0:
             raise ValueError(f"Trainer: max_grad_norm must be > 0 or None, got {max_grad_norm!r}")
         if not isinstance(accumulation_steps, int) or accumulation_steps < 1:
@@ -388,15 +546,16 @@ class Trainer:
 
     def fit(self, train_loader, epochs, val_loader=None, progress=True):
         """Train for `epochs` epochs; returns the history dict of per-epoch lists."""
+        _check_count("Trainer.fit", "epochs", epochs, 1)
         history = {"train_loss": [], "val_loss": [], "val_accuracy": [], "lr": [], "time": []}
         bar = ProgressBar(epochs, "epoch") if progress else None
         for _ in range(epochs):
-            # HINT: note start = time.perf_counter() and the optimizer's lr; train_loss = train_epoch(...) with
+            # HINT: note start = time.perf_counter() and lr = optimizer.param_groups[0]["lr"]; train_loss = train_epoch(...) with
             # HINT: this trainer's model, optimizer, loss_fn, scheduler, max_grad_norm, accumulation_steps;
             # HINT: val_loss, val_accuracy = evaluate(...) if val_loader is not None else (None, None);
             # HINT: append all five values to their lists in history.
             ### BEGIN SOLUTION
-            start, lr = time.perf_counter(), self.optimizer.lr
+            start, lr = time.perf_counter(), self.optimizer.param_groups[0]["lr"]
             train_loss = train_epoch(self.model, train_loader, self.optimizer, self.loss_fn, self.scheduler,
                                      self.max_grad_norm, self.accumulation_steps)
             val_loss, val_accuracy = (evaluate(self.model, val_loader, self.loss_fn) if val_loader is not None
@@ -472,9 +631,10 @@ def plot_history(history, path=None):
 # everything the run needs to continue as if nothing had happened:
 #
 # * the model's `state_dict()` (module 03): name → array;
-# * the optimizer's state: Adam's `exp_avg`, `exp_avg_sq` and `step` for every parameter, SGD's momentum
-#   buffers — without them a resumed Adam run restarts its moment estimates and bias correction from zero,
-#   and the next steps differ — plus its hyper-parameters (`lr` may have been changed by a schedule);
+# * the optimizer's `state_dict()` (module 07): Adam's `exp_avg`, `exp_avg_sq` and `step` for every
+#   parameter, SGD's momentum buffers — without them a resumed Adam run restarts its moment estimates and
+#   bias correction from zero, and the next steps differ — plus its param groups with their
+#   hyper-parameters (`lr` may have been changed by a schedule);
 # * metadata: epoch, history, the schedule's `state_dict()`, anything JSON can hold.
 #
 # PyTorch's `torch.save` uses Python's `pickle`, which can run arbitrary code when a file is loaded: a
@@ -485,49 +645,39 @@ def plot_history(history, path=None):
 # | key in the file | content |
 # |---|---|
 # | `model/<name>` | each parameter array |
-# | `optimizer/<i>/<key>` | the state of the optimizer's i-th parameter: arrays, and step counts as 0-d arrays |
-# | `optimizer_config` | JSON text: the optimizer's class name and hyper-parameters |
+# | `optimizer/state/<i>/<key>` | `state_dict()["state"]`: the state of parameter `i`, arrays, and step counts as 0-d arrays |
+# | `optimizer` | JSON text: the optimizer's class name and `state_dict()["param_groups"]` |
 # | `metadata` | JSON text of the keyword arguments |
 #
-# The optimizer's state is keyed by parameter *objects* in memory; in the file a parameter is named by its
-# position in `optimizer.params`, which is the same for a model built by the same code. JSON text is
-# stored as a numpy unicode array (`np.array(text)`, dtype `<U…`), which needs no pickle.
+# JSON text is stored as a numpy unicode array (`np.array(text)`, dtype `<U…`), which needs no pickle.
+# JSON has no tuples, so `betas=(0.9, 0.999)` comes back as a list and is turned back into a tuple.
 #
-# Loading checks before it changes anything: a missing file raises `FileNotFoundError` with the path; a
-# checkpoint from another architecture raises `RuntimeError` (as in PyTorch) naming the missing/unexpected keys and shapes
-# (module 03's `load_state_dict` already does that for the model).
+# Loading checks **everything before it changes anything**: a half-loaded model (new weights, old
+# optimizer state, or a crash halfway through the weights) is worse than an error. A missing file raises
+# `FileNotFoundError`; a file that is not a checkpoint (random bytes, empty, truncated, a single `.npy`
+# array, no `metadata`) a `ValueError` naming the file; a checkpoint from another architecture a
+# `RuntimeError` (as in PyTorch) naming the missing/unexpected keys and shapes (module 03's
+# `load_state_dict` checks before it copies); optimizer state that does not fit, a `ValueError`
+# (module 07's `load_state_dict` checks too). Only then are the model and the optimizer changed.
 
 # %%
 #| export
-def _hyper_parameters(optimizer):
-    """The optimizer's plain-number settings (lr, betas, eps, momentum, ...) as a JSON-friendly dict."""
-    def plain(value):
-        return isinstance(value, (bool, int, float)) or (
-            isinstance(value, tuple) and all(isinstance(v, (int, float)) for v in value))
-    return {name: value for name, value in vars(optimizer).items() if plain(value)}
-
-
-def _optimizer_arrays(optimizer):
-    """optimizer/<index>/<key> -> array for the state of every parameter (numbers become 0-d arrays)."""
-    arrays = {}
-    for index, p in enumerate(optimizer.params):
-        for key, value in optimizer.state.get(p, {}).items():
-            arrays[f"optimizer/{index}/{key}"] = np.asarray(value)
-    return arrays
-
-
 def save_checkpoint(path, model, optimizer=None, **metadata):
     """Write model (and optimizer) state and JSON metadata to an .npz file at `path` (no pickle)."""
     arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
-    # HINT: when optimizer is given, add _optimizer_arrays(optimizer) and "optimizer_config": np.array(json.dumps(
-    # HINT: {"class": type(optimizer).__name__, "hyper": _hyper_parameters(optimizer)})); always add
-    # HINT: "metadata": np.array(json.dumps(metadata)); then with open(path, "wb") as f: np.savez(f, **arrays)
-    # HINT: (an open file keeps the exact path: np.savez would append ".npz" to a bare name).
+    # HINT: when optimizer is given: state = optimizer.state_dict(); add "optimizer/state/<i>/<key>": np.asarray(value)
+    # HINT: for every item of state["state"], and "optimizer": np.array(json.dumps({"class": type(optimizer).__name__,
+    # HINT: "param_groups": state["param_groups"]})); always add "metadata": np.array(json.dumps(metadata)); then
+    # HINT: with open(path, "wb") as f: np.savez(f, **arrays) (an open file keeps the exact path: np.savez would
+    # HINT: append ".npz" to a bare name).
     ### BEGIN SOLUTION
     if optimizer is not None:
-        arrays.update(_optimizer_arrays(optimizer))
-        config = {"class": type(optimizer).__name__, "hyper": _hyper_parameters(optimizer)}
-        arrays["optimizer_config"] = np.array(json.dumps(config))
+        state = optimizer.state_dict()
+        for index, per_param in state["state"].items():
+            for key, value in per_param.items():
+                arrays[f"optimizer/state/{index}/{key}"] = np.asarray(value)
+        config = {"class": type(optimizer).__name__, "param_groups": state["param_groups"]}
+        arrays["optimizer"] = np.array(json.dumps(config))
     arrays["metadata"] = np.array(json.dumps(metadata))
     with open(path, "wb") as file:
         np.savez(file, **arrays)
@@ -535,52 +685,75 @@ def save_checkpoint(path, model, optimizer=None, **metadata):
     return path
 
 
-def _restored_optimizer_state(optimizer, arrays, path):
-    """{parameter: state dict} rebuilt from the file's optimizer/<i>/<key> arrays, after checking shapes."""
+_UNREADABLE = (OSError, ValueError, EOFError, zipfile.BadZipFile)  # what numpy raises for a damaged file
+
+
+def _read_checkpoint(path):
+    """name -> array of every entry of the checkpoint at `path`; a clear error naming the file otherwise."""
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no checkpoint file at {path!r}") from None
+    except _UNREADABLE as err:
+        raise ValueError(f"{path!r} is not a checkpoint (an .npz archive written by save_checkpoint): {err}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path!r} holds a single array (an .npy file), not a checkpoint written by save_checkpoint")
+    with archive:
+        try:
+            arrays = {name: archive[name] for name in archive.files}
+        except _UNREADABLE as err:
+            raise ValueError(f"{path!r} is a damaged checkpoint (truncated or corrupt): {err}") from None
+    if "metadata" not in arrays:
+        raise ValueError(f"{path!r} has no 'metadata' entry: it is not a checkpoint written by save_checkpoint")
+    return arrays
+
+
+def _json_entry(arrays, name, path):
+    try:
+        return json.loads(str(arrays[name]))
+    except ValueError as err:
+        raise ValueError(f"{path!r}: the {name!r} entry is not valid JSON: {err}") from None
+
+
+def _optimizer_state_dict(arrays, config):
+    """The optimizer's state_dict() rebuilt from the file: JSON lists back to tuples, 0-d arrays to numbers."""
     state = {}
     for name, value in arrays.items():
-        _, index, key = name.split("/", 2)
-        index = int(index)
-        if index >= len(optimizer.params):
-            raise ValueError(f"{path}: the checkpoint has optimizer state for parameter {index}, but this "
-                             f"optimizer has {len(optimizer.params)} parameters")
-        p = optimizer.params[index]
-        if value.ndim and value.shape != p.shape:
-            raise ValueError(f"{path}: optimizer state {name!r} has shape {value.shape}, "
-                             f"parameter {index} has shape {p.shape}")
-        state.setdefault(p, {})[key] = value if value.ndim else value.item()  # 0-d: a step count
-    return state
+        if name.startswith("optimizer/state/"):
+            index, key = name[len("optimizer/state/"):].split("/", 1)
+            state.setdefault(int(index), {})[key] = value if value.ndim else value.item()
+    groups = [{key: value if key == "params" or not isinstance(value, list) else tuple(value)
+               for key, value in group.items()} for group in config["param_groups"]]
+    return {"state": state, "param_groups": groups}
 
 
 def load_checkpoint(path, model, optimizer=None):
     """Restore model (and optimizer) from a save_checkpoint file, in place; returns the metadata dict."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except FileNotFoundError:
-        raise FileNotFoundError(f"no checkpoint file at {path!r}") from None
+    arrays = _read_checkpoint(path)
+    metadata = _json_entry(arrays, "metadata", path)
     model_state = {name[len("model/"):]: value for name, value in arrays.items() if name.startswith("model/")}
-    # HINT: if optimizer is given: the file must have "optimizer_config" (else ValueError); its JSON "class"
-    # HINT: must equal type(optimizer).__name__ (else ValueError naming both); state = _restored_optimizer_state(
-    # HINT: optimizer, {names starting with "optimizer/"}, path). Then model.load_state_dict(model_state) (it
-    # HINT: checks names and shapes); then set optimizer.state = state and setattr each saved hyper-parameter
-    # HINT: (JSON turns tuples into lists: convert them back). Return json.loads(str(arrays["metadata"])).
+    # HINT: if optimizer is given: the file must have an "optimizer" entry (else ValueError naming the path); its
+    # HINT: JSON (_json_entry) "class" must equal type(optimizer).__name__ (else ValueError naming both);
+    # HINT: restored = optimizer._restored(_optimizer_state_dict(arrays, config)) checks it without changing
+    # HINT: the optimizer (re-raise its ValueError with the path in front). Then model.load_state_dict(model_state)
+    # HINT: (it checks names and shapes before copying); then optimizer.state, optimizer.param_groups = restored.
+    # HINT: Return metadata.
     ### BEGIN SOLUTION
     if optimizer is not None:
-        if "optimizer_config" not in arrays:
-            raise ValueError(f"{path}: the checkpoint holds no optimizer state (it was saved without an optimizer)")
-        config = json.loads(str(arrays["optimizer_config"]))
-        if config["class"] != type(optimizer).__name__:
-            raise ValueError(f"{path}: the checkpoint's optimizer is {config['class']}, "
+        if "optimizer" not in arrays:
+            raise ValueError(f"{path!r}: the checkpoint holds no optimizer state (it was saved without an optimizer)")
+        config = _json_entry(arrays, "optimizer", path)
+        if config.get("class") != type(optimizer).__name__:
+            raise ValueError(f"{path!r}: the checkpoint's optimizer is {config.get('class')}, "
                              f"the given one is {type(optimizer).__name__}")
-        state = _restored_optimizer_state(
-            optimizer, {name: value for name, value in arrays.items() if name.startswith("optimizer/")}, path)
+        try:
+            restored = optimizer._restored(_optimizer_state_dict(arrays, config))
+        except ValueError as err:
+            raise ValueError(f"{path!r}: {err}") from None
     model.load_state_dict(model_state)
     if optimizer is not None:
-        optimizer.state = state
-        for name, value in config["hyper"].items():
-            setattr(optimizer, name, tuple(value) if isinstance(value, list) else value)
-    return json.loads(str(arrays["metadata"]))
+        optimizer.state, optimizer.param_groups = restored
+    return metadata
     ### END SOLUTION
 
 
@@ -631,7 +804,10 @@ def digits_mlp():
 epochs = 20
 model = digits_mlp()
 optimizer = Adam(model.parameters(), lr=3e-3)
-scheduler = CosineSchedule(optimizer, total_steps=epochs * len(train_loader), warmup_steps=len(train_loader))
+warmup_steps = len(train_loader)  # one epoch of linear warmup, then cosine decay over the rest
+scheduler = SequentialLR(optimizer, [LinearLR(optimizer, start_factor=0.1, total_iters=warmup_steps),
+                                     CosineAnnealingLR(optimizer, T_max=epochs * len(train_loader) - warmup_steps)],
+                         milestones=[warmup_steps])
 trainer = Trainer(model, optimizer, CrossEntropyLoss(), scheduler=scheduler, max_grad_norm=5.0)
 history = trainer.fit(train_loader, epochs, val_loader=val_loader)
 
@@ -650,7 +826,7 @@ figure = plot_history(history)
 # %%
 checkpoint_dir = tempfile.mkdtemp()
 checkpoint_path = os.path.join(checkpoint_dir, "digits_mlp.npz")
-save_checkpoint(checkpoint_path, model, optimizer, epoch=epochs, lr=optimizer.lr)
+save_checkpoint(checkpoint_path, model, optimizer, epoch=epochs, lr=optimizer.param_groups[0]["lr"])
 restored = digits_mlp()
 metadata = load_checkpoint(checkpoint_path, restored)
 print("metadata keys:", sorted(metadata), "| epoch:", metadata["epoch"])
@@ -803,8 +979,9 @@ for batch_size in [8, 32, 128, 512]:
 #    checkpoint take? Save one and compare with `os.path.getsize`.
 # 2. From the memory table, estimate the activation bytes per example. Predict the step peak at batch
 #    size 8,192, then measure it with `step_memory(8192)`.
-# 3. A schedule with `total_steps=100` and `warmup_steps=10` and base rate 0.1: what is the rate after 55
-#    calls to `step()`? Compute it by hand from the formula, then with `CosineSchedule`.
+# 3. A warmup of 10 steps (`LinearLR(start_factor=0.1, total_iters=10)`) followed by
+#    `CosineAnnealingLR(T_max=90)` through `SequentialLR(..., milestones=[10])`, base rate 0.1: what is the
+#    rate after 55 calls to `step()`? Compute it by hand from the formula, then with the schedulers.
 # 4. Gradients of norms 3 and 4 in two parameters, `max_norm=1`: what is each gradient's norm after
 #    `clip_grad_norm_`? And if each were clipped on its own? Check with two `Tensor`s whose `.grad` you set.
 # 5. Remove `optimizer.zero_grad()` from a copy of `train_epoch` and train the digits MLP for one epoch.

@@ -13,8 +13,7 @@ from tinytorch.core.dataloader import DataLoader, Dataset, TensorDataset
 from tinytorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinytorch.core.autograd import enable_autograd
 from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
-from tinytorch.core.training import (CosineSchedule, ProgressBar, Trainer, clip_grad_norm, clip_grad_norm_,
-                                     evaluate, load_checkpoint, plot_history, save_checkpoint, train_epoch)
+from tinytorch import optim, training, utils  # tinytorch.optim, tinytorch.utils.data, tinytorch.training
 from tinytorch.random import manual_seed
 
 enable_autograd()
@@ -29,6 +28,5 @@ __all__ = [
     "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
     "Dataset", "TensorDataset", "DataLoader",
     "Optimizer", "SGD", "Adam", "AdamW",
-    "Trainer", "train_epoch", "evaluate", "CosineSchedule", "clip_grad_norm_", "clip_grad_norm",
-    "save_checkpoint", "load_checkpoint", "ProgressBar", "plot_history",
+    "optim", "utils", "training",
 ]

@@ -25,8 +25,10 @@
 import numpy as np
 
 import tinytorch
-from tinytorch import Adam, BCEWithLogitsLoss, DataLoader, Linear, Sequential, Tanh, Tensor, TensorDataset
-from tinytorch.core.training import Trainer
+from tinytorch import BCEWithLogitsLoss, Linear, Sequential, Tanh, Tensor
+from tinytorch.optim import Adam
+from tinytorch.training import Trainer
+from tinytorch.utils.data import DataLoader, TensorDataset
 
 # %% [markdown]
 # ## The argument

@@ -13,7 +13,7 @@
 # ```text
 # Milestone map
 #   Uses       : 01–07 (Tensor, ReLU, Linear/Sequential, CrossEntropyLoss, DataLoader, autograd, Adam)
-#                08 Training (Trainer.fit, CosineSchedule, plot_history)
+#                08 Training (Trainer.fit, CosineAnnealingLR, plot_history)
 #   Rebuilds   : a multi-layer perceptron trained by backpropagation on real handwritten digits
 #   Target     : ≥ 95% accuracy on the 359 held-out TinyDigits test images, reproducibly (seeded)
 #   Previous   : Milestones 1958/1969 — a single layer draws one line per class; here it is measured too
@@ -26,9 +26,11 @@ import time
 import numpy as np
 
 import tinytorch
-from tinytorch import (Adam, CrossEntropyLoss, DataLoader, Linear, ReLU, Sequential, Tensor, TensorDataset,
-                       no_grad)
-from tinytorch.core.training import CosineSchedule, Trainer, plot_history
+from tinytorch import CrossEntropyLoss, Linear, ReLU, Sequential, Tensor, no_grad
+from tinytorch.optim import Adam
+from tinytorch.optim.lr_scheduler import CosineAnnealingLR
+from tinytorch.training import Trainer, plot_history
+from tinytorch.utils.data import DataLoader, TensorDataset
 from tinytorch.datasets import load_tinydigits
 
 # %% [markdown]
@@ -55,7 +57,7 @@ for row in train_images[0]:
 #
 # One function trains any model on TinyDigits with the same recipe, so that the comparison at the end
 # changes only the architecture: mini-batches of 64, shuffled every epoch; cross-entropy loss; Adam with
-# learning rate 0.01 decayed to 0 along a cosine (module 08's `CosineSchedule`, stepped after every
+# learning rate 0.01 decayed to 0 along a cosine (module 08's `CosineAnnealingLR`, stepped after every
 # batch); 15 epochs. `tinytorch.manual_seed` fixes the initial weights and the shuffling order, so a
 # rerun prints the same numbers.
 #
@@ -75,7 +77,7 @@ def train_on_digits(make_model):
     tinytorch.manual_seed(SEED)
     model = make_model()
     optimizer = Adam(model.parameters(), lr=0.01)
-    schedule = CosineSchedule(optimizer, total_steps=EPOCHS * len(train_loader))
+    schedule = CosineAnnealingLR(optimizer, T_max=EPOCHS * len(train_loader))
     trainer = Trainer(model, optimizer, CrossEntropyLoss(), scheduler=schedule)
     start = time.perf_counter()
     history = trainer.fit(train_loader, EPOCHS, val_loader=test_loader, progress=False)

@@ -23,8 +23,21 @@ class UncheckedDataset(TensorDataset):
 
 def float32_collate(samples):
     if isinstance(samples[0], (tuple, list)):
-        return tuple(float32_collate(list(field)) for field in zip(*samples))
+        return [float32_collate(list(field)) for field in zip(*samples)]
     return Tensor(np.stack([getattr(s, "data", s) for s in samples]))  # float32 default: labels become floats
+
+
+def tuple_collate(samples):
+    """The old tinytorch rule: tuples of fields stay tuples (PyTorch returns a list)."""
+    if isinstance(samples[0], (tuple, list)):
+        return tuple(default_collate(list(field)) for field in zip(*samples))
+    return default_collate(samples)
+
+
+def collate_without_dicts(samples):
+    if isinstance(samples[0], dict):
+        return np.array(samples, dtype=object)  # what the old default_collate gave: an object array
+    return default_collate(samples)
 
 
 def list_collate(samples):
@@ -65,7 +78,8 @@ class ShuffleIgnored(DataLoader):
 
 CASES = [
     (checks.check_tensor_dataset, TensorDataset, [Float32LabelsDataset, UncheckedDataset]),
-    (checks.check_collate, default_collate, [float32_collate, list_collate]),
+    (checks.check_collate, default_collate, [float32_collate, list_collate, (tuple_collate, "into a list [X, Y]"),
+                                             (collate_without_dicts, "dict of batches")]),
     (checks.check_batching, DataLoader, [AlwaysDropsLast, NeverDropsLast, ItemByItemOnly]),
     (checks.check_shuffling, DataLoader, [SameOrderEveryEpoch, GeneratorCapturedAtInit, ShuffleIgnored]),
 ]

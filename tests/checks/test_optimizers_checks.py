@@ -7,28 +7,61 @@ from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
 from mutants import make_mutant_tests
 
 
-class KeepsTheGenerator(Optimizer):
-    def __init__(self, params):
-        super().__init__(params)
-        self.params = iter(self.params)  # stored as given: a second pass over it finds nothing
+class DictsTakenAsTensors(Optimizer):
+    def __init__(self, params, defaults):  # forgets that params may be a list of group dicts
+        params = list(params)
+        if not params:
+            raise ValueError("empty parameter list")
+        super().__init__([{"params": params}], defaults)
 
 
 class ZeroGradFillsZeros(Optimizer):
     def zero_grad(self, set_to_none=True):
-        for p in self.params:
-            if p.grad is not None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.grad.data.fill(0)
+
+
+class ZeroGradFirstGroupOnly(Optimizer):
+    def zero_grad(self, set_to_none=True):
+        for p in self.param_groups[0]["params"]:
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
                 p.grad.data.fill(0)
 
 
 def _none_as_zeros(self):
     """A common bug: a missing gradient treated as a zero gradient, so decay and momentum still move p."""
-    for p in self.params:
-        grad = getattr(p, "grad", None)
-        yield p, np.zeros_like(p.data) if grad is None else grad.data
+    return [(group, p, np.zeros_like(p.data) if p.grad is None else p.grad.data)
+            for group in self.param_groups for p in group["params"]]
 
 
 class BaseUpdatesWithoutGrad(Optimizer):
     _params_with_grads = _none_as_zeros
+
+
+class GradsCheckedLazily(Optimizer):
+    def _params_with_grads(self):  # a generator: the step has moved earlier parameters when a bad grad shows up
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if p.grad.shape != p.shape:
+                        raise ValueError(f"shape {p.grad.shape} vs {p.shape}")
+                    yield group, p, p.grad.data
+
+
+class GradDtypeUnchecked(Optimizer):
+    def _params_with_grads(self):
+        found = []
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if p.grad.shape != p.shape:
+                        raise ValueError(f"a parameter of shape {p.shape} has a gradient of shape {p.grad.shape}")
+                    found.append((group, p, p.grad.data))
+        return found
 
 
 class SGDUpdatesWithoutGrad(SGD):
@@ -45,49 +78,54 @@ class AdamWUpdatesWithoutGrad(AdamW):
 
 class SGDDecayWrongSign(SGD):
     def step(self):
-        for p, grad in self._params_with_grads():
-            p.data -= self.lr * (grad - self.weight_decay * p.data)
+        for group, p, grad in self._params_with_grads():
+            p.data -= group["lr"] * (grad - group["weight_decay"] * p.data)
 
 
 class SGDReplacesData(SGD):
     def step(self):
-        for p, grad in self._params_with_grads():
-            p.data = p.data - self.lr * (grad + self.weight_decay * p.data)
+        for group, p, grad in self._params_with_grads():
+            p.data = p.data - group["lr"] * (grad + group["weight_decay"] * p.data)
+
+
+class SGDReadsTheDefaultsNotTheGroup(SGD):
+    def step(self):  # ignores per-group options (and any change a schedule makes to group["lr"])
+        for _, p, grad in self._params_with_grads():
+            p.data -= self.defaults["lr"] * (grad + self.defaults["weight_decay"] * p.data)
 
 
 class MomentumBufferStartsAtZero(SGD):
-    def _momentum_direction(self, p, grad):
+    def _momentum_direction(self, p, grad, group):
         state = self.state.setdefault(p, {})
         buffer = state.setdefault("momentum_buffer", np.zeros_like(p.data))
-        buffer *= self.momentum
-        buffer += (1 - self.dampening) * grad
-        return grad + self.momentum * buffer if self.nesterov else buffer
+        buffer *= group["momentum"]
+        buffer += (1 - group["dampening"]) * grad
+        return grad + group["momentum"] * buffer if group["nesterov"] else buffer
 
 
 class NesterovIgnored(SGD):
-    def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False):
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
         super().__init__(params, lr, momentum, dampening, weight_decay, nesterov=False)
 
 
 class NesterovAllowsDampening(SGD):
-    def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False):
-        super().__init__(params, lr, momentum, dampening, weight_decay)
-        self.nesterov = nesterov
+    def _check_group(self, group):
+        super()._check_group({**group, "nesterov": False})
 
 
 class AdamWithoutBiasCorrection(Adam):
-    def _adam_update(self, p, grad):
+    def _adam_update(self, p, grad, group):
         state = self.state.setdefault(p, {"exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)})
-        beta1, beta2 = self.betas
+        beta1, beta2 = group["betas"]
         state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * grad
         state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
-        p.data -= self.lr * state["exp_avg"] / (np.sqrt(state["exp_avg_sq"]) + self.eps)
+        p.data -= group["lr"] * state["exp_avg"] / (np.sqrt(state["exp_avg_sq"]) + group["eps"])
 
 
 class AdamDecayWrongSign(Adam):
     def step(self):
-        for p, grad in self._params_with_grads():
-            self._adam_update(p, grad - self.weight_decay * p.data)
+        for group, p, grad in self._params_with_grads():
+            self._adam_update(p, grad - group["weight_decay"] * p.data, group)
 
 
 class AdamWrongDefaults(Adam):
@@ -101,9 +139,9 @@ class AdamWCoupled(AdamW):
 
 class AdamWDecaysAfterTheStep(AdamW):
     def step(self):
-        for p, grad in self._params_with_grads():
-            self._adam_update(p, grad)
-            p.data *= 1 - self.lr * self.weight_decay
+        for group, p, grad in self._params_with_grads():
+            self._adam_update(p, grad, group)
+            p.data *= 1 - group["lr"] * group["weight_decay"]
 
 
 class AdamWWithoutDefaultDecay(AdamW):
@@ -112,8 +150,12 @@ class AdamWWithoutDefaultDecay(AdamW):
 
 
 CASES = [
-    (checks.check_optimizer_base, Optimizer, [KeepsTheGenerator, ZeroGradFillsZeros, BaseUpdatesWithoutGrad]),
-    (checks.check_sgd, SGD, [SGDDecayWrongSign, SGDReplacesData, SGDUpdatesWithoutGrad]),
+    (checks.check_optimizer_base, Optimizer, [(DictsTakenAsTensors, "is a dict"), ZeroGradFillsZeros,
+                                              (ZeroGradFirstGroupOnly, "every group"),
+                                              BaseUpdatesWithoutGrad, (GradsCheckedLazily, "nothing was raised"),
+                                              (GradDtypeUnchecked, "float64")]),
+    (checks.check_sgd, SGD, [SGDDecayWrongSign, SGDReplacesData, SGDUpdatesWithoutGrad,
+                             (SGDReadsTheDefaultsNotTheGroup, "group")]),
     (checks.check_sgd_momentum, SGD, [MomentumBufferStartsAtZero, NesterovIgnored, NesterovAllowsDampening,
                                       SGDUpdatesWithoutGrad]),
     (checks.check_adam, Adam, [AdamWithoutBiasCorrection, AdamDecayWrongSign, AdamWrongDefaults,

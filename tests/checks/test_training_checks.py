@@ -110,22 +110,37 @@ def clip_always_rescales(parameters, max_norm):
     return Tensor(total)
 
 
-class ScheduleOffByOne(training.CosineSchedule):
-    def step(self):
-        self.optimizer.lr = self.lr_at(self.last_epoch)  # uses the old count: one step behind
-        self.last_epoch += 1
+def clip_ignoring_norm_type(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    return training.clip_grad_norm_(parameters, max_norm, error_if_nonfinite=error_if_nonfinite)
 
 
-class ScheduleNeverReachesMin(training.CosineSchedule):
-    def lr_at(self, step):
-        progress = min(step, self.total_steps) / (self.total_steps + 1)
-        return self.min_lr + (self.base_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
+def clip_ignoring_nonfinite(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    return training.clip_grad_norm_(parameters, max_norm, norm_type)
 
 
-class ScheduleIgnoresWarmup(training.CosineSchedule):
-    def lr_at(self, step):
-        progress = min(step, self.total_steps) / self.total_steps
-        return self.min_lr + (self.base_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
+class CosineOneStepAhead(training.CosineAnnealingLR):
+    def get_lr(self):
+        t = self.last_epoch + 1
+        return [self.eta_min + (b - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2 for b in self.base_lrs]
+
+
+class CosineHoldsEtaMinAfterTMax(training.CosineAnnealingLR):
+    def get_lr(self):
+        t = min(self.last_epoch, self.T_max)
+        return [self.eta_min + (b - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2 for b in self.base_lrs]
+
+
+class CosineFirstGroupOnly(training.CosineAnnealingLR):
+    def get_lr(self):
+        rate = training.CosineAnnealingLR.get_lr(self)[0]
+        return [rate for _ in self.base_lrs]
+
+
+class CosineFromTheCurrentLr(training.CosineAnnealingLR):
+    def get_lr(self):  # compounds: the current rate is already decayed
+        t = self.last_epoch
+        return [self.eta_min + (group["lr"] - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+                for group in self.optimizer.param_groups]
 
 
 class TrainerRecordsLrAfterEpoch(training.Trainer):
@@ -137,7 +152,7 @@ class TrainerRecordsLrAfterEpoch(training.Trainer):
             val = training.evaluate(self.model, val_loader, self.loss_fn) if val_loader else (None, None)
             history["val_loss"].append(val[0])
             history["val_accuracy"].append(val[1])
-            history["lr"].append(self.optimizer.lr)
+            history["lr"].append(self.optimizer.param_groups[0]["lr"])
             history["time"].append(1.0)
         print("\rdone")
         return history
@@ -148,22 +163,41 @@ class TrainerWithoutScheduler(training.Trainer):
         super().__init__(model, optimizer, loss_fn, None, max_grad_norm, accumulation_steps)
 
 
+class TrainerWithoutEpochCheck(training.Trainer):
+    def fit(self, train_loader, epochs, val_loader=None, progress=True):
+        if epochs < 1:  # quietly trains nothing
+            return {"train_loss": [], "val_loss": [], "val_accuracy": [], "lr": [], "time": []}
+        return super().fit(train_loader, epochs, val_loader, progress)
+
+
 def load_model_only(path, model, optimizer=None):
     return training.load_checkpoint(path, model)  # optimizer state silently not restored
 
 
 def load_state_but_not_hyper_parameters(path, model, optimizer=None):
-    lr = optimizer.lr
+    lr = optimizer.param_groups[0]["lr"]
     metadata = training.load_checkpoint(path, model, optimizer)
-    optimizer.lr = lr  # the saved learning rate is lost
+    optimizer.param_groups[0]["lr"] = lr  # the saved learning rate is lost
     return metadata
 
 
+def load_model_before_checking_the_optimizer(path, model, optimizer=None):
+    training.load_checkpoint(path, model)  # the weights change even if the optimizer state turns out not to fit
+    return training.load_checkpoint(path, model, optimizer)
+
+
+def load_trusting_the_metadata_is_there(path, model, optimizer=None):
+    with np.load(path, allow_pickle=False) as archive:
+        if "metadata" not in archive.files:
+            model.load_state_dict({name[len("model/"):]: archive[name] for name in archive.files})
+            raise KeyError("metadata")
+    return training.load_checkpoint(path, model, optimizer)
+
+
 def save_metadata_with_pickle(path, model, optimizer=None, **metadata):
-    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
-    arrays.update(training._optimizer_arrays(optimizer))
-    config = {"class": type(optimizer).__name__, "hyper": training._hyper_parameters(optimizer)}
-    arrays["optimizer_config"] = np.array(json.dumps(config))
+    training.save_checkpoint(path, model, optimizer)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
     arrays["metadata"] = np.array([metadata], dtype=object)  # needs pickle to load
     with open(path, "wb") as file:
         np.savez(file, **arrays)
@@ -176,13 +210,18 @@ CASES = [
     (checks.check_evaluate, (training.evaluate,),
      [(evaluate_without_no_grad,), (evaluate_in_training_mode,), (evaluate_mean_of_batch_means,)]),
     (checks.check_clip_grad_norm, (training.clip_grad_norm_,),
-     [(clip_each_parameter,), (clip_reading_generator_twice,), (clip_always_rescales,)]),
-    (checks.check_cosine_schedule, (training.CosineSchedule,),
-     [(ScheduleOffByOne,), (ScheduleNeverReachesMin,), (ScheduleIgnoresWarmup,)]),
-    (checks.check_trainer, (training.Trainer,), [(TrainerRecordsLrAfterEpoch,), (TrainerWithoutScheduler,)]),
+     [(clip_each_parameter,), (clip_reading_generator_twice,), (clip_always_rescales,),
+      (clip_ignoring_norm_type, "norm_type=inf"), (clip_ignoring_nonfinite, "error_if_nonfinite=True")]),
+    (checks.check_cosine_annealing, (training.CosineAnnealingLR,),
+     [(CosineOneStepAhead, "after each step()"), (CosineHoldsEtaMinAfterTMax, "climb back"),
+      (CosineFirstGroupOnly, "param group lrs [0.05, 0.2]"), (CosineFromTheCurrentLr, "after each step()")]),
+    (checks.check_trainer, (training.Trainer,), [(TrainerRecordsLrAfterEpoch,), (TrainerWithoutScheduler,),
+                                                 (TrainerWithoutEpochCheck, "epochs=-3")]),
     (checks.check_checkpoint, (training.save_checkpoint, training.load_checkpoint),
      [(training.save_checkpoint, load_model_only), (training.save_checkpoint, load_state_but_not_hyper_parameters),
-      (save_metadata_with_pickle, training.load_checkpoint)]),
+      (save_metadata_with_pickle, training.load_checkpoint),
+      ((training.save_checkpoint, load_model_before_checking_the_optimizer), "after a load that failed"),
+      ((training.save_checkpoint, load_trusting_the_metadata_is_there), "without 'metadata'")]),
 ]
 
 

@@ -53,7 +53,7 @@ def test_default_collate_stacks_fields_like_pytorch():
     assert images.dtype == np.float64  # numpy float64 stays float64, as torch.from_numpy would
     assert labels.dtype == np.int64 and labels.data.tolist() == [0, 1, 2]
     nested = default_collate([[Tensor(np.ones(2)), np.int32(1)], [Tensor(np.zeros(2)), np.int32(2)]])
-    assert isinstance(nested, tuple) and nested[0].shape == (2, 2) and nested[1].dtype == np.int32
+    assert isinstance(nested, list) and nested[0].shape == (2, 2) and nested[1].dtype == np.int32
 
 
 @pytest.mark.parametrize("n,batch_size,drop_last,sizes", [
@@ -149,3 +149,50 @@ def test_python_int_labels_collate_to_int64_on_every_platform():
     labels = default_collate([0, 1, 2])
     assert labels.dtype == np.int64
     assert TensorDataset(np.ones((2, 1)), [0, 1]).tensors[1].dtype == np.int64
+
+
+def test_default_collate_follows_pytorchs_rules_for_numbers_dicts_and_nesting():
+    import collections
+    Example = collections.namedtuple("Example", "x y")
+    batch = default_collate([{"x": 1, "y": (0.5, True), "name": "a", "pair": Example(np.float32(1), 2)},
+                             {"x": 2, "y": (1.5, False), "name": "b", "pair": Example(np.float32(3), 4)}])
+    assert set(batch) == {"x", "y", "name", "pair"}
+    assert batch["x"].dtype == np.int64 and batch["x"].data.tolist() == [1, 2]
+    weights, flags = batch["y"]  # a tuple of fields becomes a list of batches, as in PyTorch
+    assert isinstance(batch["y"], list) and weights.dtype == np.float64 and flags.dtype == np.bool_
+    assert batch["name"] == ["a", "b"]
+    assert isinstance(batch["pair"], Example) and batch["pair"].x.dtype == np.float32
+    assert batch["pair"].y.data.tolist() == [2, 4]
+
+
+def test_default_collate_refuses_examples_with_different_numbers_of_fields():
+    with pytest.raises(RuntimeError, match=r"same number of fields, got lengths \[1, 2\]"):
+        default_collate([(1, 2), (3,)])
+
+
+def test_a_loader_over_a_dict_dataset_gives_dict_batches():
+    class Records(Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, index):
+            return {"features": np.full(3, index, dtype=np.float32), "label": index % 2}
+
+    batches = list(DataLoader(Records(), batch_size=2))
+    assert [b["features"].shape for b in batches] == [(2, 3), (2, 3), (1, 3)]
+    assert batches[0]["label"].dtype == np.int64 and batches[1]["label"].data.tolist() == [0, 1]
+
+
+def test_tensor_dataset_batches_match_the_item_by_item_collation():
+    dataset = TensorDataset(np.arange(12, dtype=np.float32).reshape(6, 2), np.arange(6))
+    fast = dataset.__getitems__([4, 1])
+    slow = default_collate([dataset[4], dataset[1]])
+    assert isinstance(fast, list) and len(fast) == len(slow) == 2
+    for a, b in zip(fast, slow):
+        assert a.dtype == b.dtype and np.array_equal(a.data, b.data)
+
+
+def test_utils_data_is_pytorchs_namespace():
+    import tinytorch.utils.data as data
+    assert set(data.__all__) == {"Dataset", "TensorDataset", "DataLoader", "default_collate"}
+    assert data.DataLoader is DataLoader and data.default_collate is default_collate

@@ -198,11 +198,14 @@ def test_zero_grad_sets_none_by_default_and_zeros_in_place_on_request():
     assert a.grad is None and b.grad is None
 
 
-def test_adam_and_adamw_defaults_are_pytorchs():
+def test_defaults_are_pytorchs_and_every_group_holds_them():
     p = [Tensor(np.ones(1))]
-    adam, adamw = Adam(p), AdamW(p)
-    assert (adam.lr, adam.betas, adam.eps, adam.weight_decay) == (1e-3, (0.9, 0.999), 1e-8, 0)
-    assert (adamw.lr, adamw.betas, adamw.eps, adamw.weight_decay) == (1e-3, (0.9, 0.999), 1e-8, 1e-2)
+    adam, adamw, sgd = Adam(p), AdamW(p), SGD(p)
+    assert {k: v for k, v in adam.param_groups[0].items() if k != "params"} == \
+        dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
+    assert adamw.param_groups[0]["weight_decay"] == 1e-2 and adamw.defaults["weight_decay"] == 1e-2
+    assert {k: v for k, v in sgd.param_groups[0].items() if k != "params"} == \
+        dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)
 
 
 @pytest.mark.parametrize("make,mentions", [
@@ -227,8 +230,8 @@ def test_bad_parameter_lists_are_refused():
         SGD(iter([]), lr=0.1)
     with pytest.raises(TypeError, match="iterable"):
         Adam(Tensor(np.ones(2)))
-    with pytest.raises(TypeError, match="parameter 1"):
-        Optimizer([Tensor(np.ones(2)), [1.0, 2.0]])
+    with pytest.raises(TypeError, match="parameter 1 is a list"):
+        Optimizer([Tensor(np.ones(2)), [1.0, 2.0]], {})
 
 
 def test_a_gradient_of_the_wrong_shape_is_an_error_not_a_broadcast():
@@ -240,7 +243,7 @@ def test_a_gradient_of_the_wrong_shape_is_an_error_not_a_broadcast():
 
 def test_base_class_step_must_be_overridden():
     with pytest.raises(NotImplementedError, match="Optimizer"):
-        Optimizer([Tensor(np.ones(1))]).step()
+        Optimizer([Tensor(np.ones(1))], {}).step()
 
 
 def test_optimizers_update_a_linear_layer_the_module_keeps_seeing():
@@ -268,3 +271,141 @@ def test_each_optimizer_minimises_a_quadratic(make):
         w.grad = Tensor(2 * (w.data - target), dtype=np.float64)
         optimizer.step()
     np.testing.assert_allclose(w.data, target, atol=1e-2)
+
+
+@pytest.mark.parametrize("make,error,message", [
+    (lambda ps: SGD(ps, lr="0.1"), TypeError, "SGD: lr must be a number, got '0.1'"),
+    (lambda ps: SGD(ps, momentum=None), TypeError, "SGD: momentum must be a number"),
+    (lambda ps: Adam(ps, betas=(0.9,)), ValueError, r"Adam: betas must be a pair \(beta1, beta2\), got \(0.9,\)"),
+    (lambda ps: Adam(ps, betas=0.9), ValueError, "betas must be a pair"),
+    (lambda ps: AdamW(ps, eps="tiny"), TypeError, "AdamW: eps must be a number"),
+    (lambda ps: SGD([{"params": ps, "lr": -1.0}]), ValueError, r"SGD: invalid lr=-1.0"),
+])
+def test_hyperparameters_of_the_wrong_type_or_form_fail_in_the_constructor(make, error, message):
+    with pytest.raises(error, match=message):
+        make([Tensor(np.ones(2))])
+
+
+def test_param_groups_keep_their_own_options_and_fill_the_rest_from_the_defaults():
+    a, b = Tensor(np.ones(2)), Tensor(np.ones(3))
+    optimizer = SGD([{"params": [a]}, {"params": iter([b]), "lr": 0.01, "momentum": 0.5}], lr=0.1, momentum=0.9)
+    first, second = optimizer.param_groups
+    assert first["params"] == [a] and (first["lr"], first["momentum"]) == (0.1, 0.9)
+    assert second["params"] == [b] and (second["lr"], second["momentum"]) == (0.01, 0.5)
+    a.grad, b.grad = Tensor(np.ones(2)), Tensor(np.ones(3))
+    optimizer.step()
+    np.testing.assert_allclose(a.data, 1 - 0.1)
+    np.testing.assert_allclose(b.data, 1 - 0.01)
+
+
+def test_the_step_reads_the_learning_rate_from_the_group_each_time():
+    p = Tensor(np.zeros(1), dtype=np.float64)
+    optimizer = Adam([p], lr=0.1)
+    p.grad = Tensor(np.ones(1), dtype=np.float64)
+    optimizer.step()
+    optimizer.param_groups[0]["lr"] = 0.01  # what a scheduler does
+    optimizer.step()
+    np.testing.assert_allclose(p.data, [-0.1 - 0.01], rtol=1e-6)
+
+
+def test_add_param_group_adds_a_group_with_the_defaults():
+    a, b = Tensor(np.ones(1)), Tensor(np.ones(1))
+    optimizer = Adam([a], lr=0.5)
+    optimizer.add_param_group({"params": b, "betas": (0.5, 0.5)})
+    assert optimizer.param_groups[1]["params"] == [b]
+    assert (optimizer.param_groups[1]["lr"], optimizer.param_groups[1]["betas"]) == (0.5, (0.5, 0.5))
+    with pytest.raises(TypeError, match="must be a dict with a 'params' key"):
+        optimizer.add_param_group([b])
+
+
+def test_a_non_leaf_tensor_cannot_be_optimized():
+    w = Tensor(np.ones(2), requires_grad=True)
+    doubled = w * 2
+    with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
+        SGD([w, doubled], lr=0.1)
+
+
+def test_a_parameter_listed_twice_is_refused():
+    w = Tensor(np.ones(2))
+    with pytest.raises(ValueError, match="parameter 1 appears twice in one parameter group"):
+        SGD([w, w], lr=0.1)
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
+        SGD([{"params": [w]}, {"params": [w]}], lr=0.1)
+    optimizer = SGD([w], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optimizer.add_param_group({"params": [w]})
+    assert len(optimizer.param_groups) == 1
+
+
+@pytest.mark.parametrize("bad_grad,error,message", [
+    (Tensor(np.ones(3)), ValueError, r"shape \(2,\) has a gradient of shape \(3,\)"),
+    (Tensor(np.ones(2), dtype=np.float64), TypeError, "a float32 parameter has a float64 gradient"),
+])
+def test_a_step_with_one_bad_gradient_changes_nothing(bad_grad, error, message):
+    params = [Tensor(np.ones(2)) for _ in range(3)]
+    for make in [lambda: SGD(params, lr=0.1, momentum=0.9), lambda: Adam(params), lambda: AdamW(params)]:
+        optimizer = make()
+        params[0].grad, params[1].grad, params[2].grad = Tensor(np.ones(2)), Tensor(np.ones(2)), bad_grad
+        with pytest.raises(error, match=message):
+            optimizer.step()
+        assert all(np.array_equal(p.data, np.ones(2)) for p in params) and optimizer.state == {}
+
+
+def adam_after_steps(params, steps, lr=0.1):
+    optimizer = Adam([{"params": params[:1]}, {"params": params[1:], "lr": 0.01}], lr=lr)
+    for _ in range(steps):
+        for p in params:
+            p.grad = Tensor(np.cos(p.data) + 0.5)
+        optimizer.step()
+    return optimizer
+
+
+def test_state_dict_has_pytorchs_layout():
+    params = [Tensor(np.ones(2)), Tensor(np.ones(3)), Tensor(np.ones(1))]
+    optimizer = adam_after_steps(params, 2)
+    params[2].grad = None
+    state = optimizer.state_dict()
+    assert set(state) == {"state", "param_groups"}
+    assert [group["params"] for group in state["param_groups"]] == [[0], [1, 2]]
+    assert [group["lr"] for group in state["param_groups"]] == [0.1, 0.01]
+    assert set(state["state"]) == {0, 1, 2}
+    assert state["state"][1]["step"] == 2 and state["state"][1]["exp_avg"].shape == (3,)
+
+
+def test_load_state_dict_resumes_exactly():
+    start = [np.linspace(-1, 1, n).astype(np.float32) for n in (2, 3, 1)]
+    params = [Tensor(a.copy()) for a in start]
+    optimizer = adam_after_steps(params, 3)
+    resumed_params = [Tensor(p.data.copy()) for p in params]
+    resumed = Adam([{"params": resumed_params[:1]}, {"params": resumed_params[1:]}], lr=123.0)
+    resumed.load_state_dict(optimizer.state_dict())
+    assert [g["lr"] for g in resumed.param_groups] == [0.1, 0.01]
+    assert resumed.param_groups[1]["params"] == resumed_params[1:]
+    for _ in range(2):
+        for ps, opt in [(params, optimizer), (resumed_params, resumed)]:
+            for p in ps:
+                p.grad = Tensor(np.cos(p.data) + 0.5)
+            opt.step()
+    for a, b in zip(params, resumed_params):
+        np.testing.assert_array_equal(a.data, b.data)
+    assert resumed.state[resumed_params[0]]["exp_avg"] is not optimizer.state[params[0]]["exp_avg"]
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda sd: sd["param_groups"].pop(), "has 1 parameter groups, this optimizer has 2"),
+    (lambda sd: sd["param_groups"][1]["params"].pop(), "loaded parameter group 1 has 1 parameters, this optimizer's group 1 has 2"),
+    (lambda sd: sd["state"][1].update(exp_avg=np.zeros(5, np.float32)), r"shape \(5,\), the parameter has shape \(3,\)"),
+    (lambda sd: sd["state"].update({7: {"step": 1}}), "state for parameter 7"),
+    (lambda sd: sd["param_groups"][0].update(lr=-1.0), "invalid lr=-1.0"),
+    (lambda sd: sd.pop("state"), "the keys 'state' and 'param_groups'"),
+])
+def test_load_state_dict_checks_everything_before_changing_anything(edit, message):
+    saved = adam_after_steps([Tensor(np.ones(2)), Tensor(np.ones(3)), Tensor(np.ones(1))], 1).state_dict()
+    edit(saved)
+    params = [Tensor(np.ones(2)), Tensor(np.ones(3)), Tensor(np.ones(1))]
+    optimizer = adam_after_steps(params, 2)
+    before = optimizer.state_dict()
+    with pytest.raises(ValueError, match=message):
+        optimizer.load_state_dict(saved)
+    assert optimizer.state_dict()["param_groups"] == before["param_groups"]
+    assert optimizer.state[params[1]]["step"] == 2

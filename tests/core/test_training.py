@@ -1,5 +1,6 @@
 """Module 08 package code: loop, accumulation, clipping, cosine schedule, checkpoints, progress, plots."""
 import io
+import json
 import math
 import os
 
@@ -12,9 +13,11 @@ from tinytorch.core.layers import Dropout, Linear, Sequential
 from tinytorch.core.losses import CrossEntropyLoss, MSELoss
 from tinytorch.core.optimizers import SGD, Adam, AdamW
 from tinytorch.core.tensor import Tensor
-from tinytorch.core.training import (CosineSchedule, ProgressBar, Trainer, clip_grad_norm, clip_grad_norm_,
-                                     correct_predictions, evaluate, load_checkpoint, plot_history,
-                                     save_checkpoint, train_epoch)
+from tinytorch.core.training import correct_predictions
+from tinytorch.nn.utils import clip_grad_norm_
+from tinytorch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler, SequentialLR
+from tinytorch.training import (ProgressBar, Trainer, evaluate, load_checkpoint, plot_history, save_checkpoint,
+                                train_epoch)
 
 rng = np.random.default_rng(2024)
 X = rng.standard_normal((24, 5)).astype(np.float32)
@@ -67,84 +70,190 @@ def test_clip_leaves_small_gradients_and_missing_grads_alone():
     assert missing.grad is None
 
 
-def test_clip_accepts_a_single_tensor_and_has_the_old_alias():
+def test_clip_accepts_a_single_tensor():
     single, = with_grads([3.0, 4.0])
-    assert clip_grad_norm is clip_grad_norm_
-    assert clip_grad_norm(single, 1.0).item() == pytest.approx(5.0)
+    total = clip_grad_norm_(single, 1.0)
+    assert isinstance(total, Tensor) and total.item() == pytest.approx(5.0)
     np.testing.assert_allclose(single.grad.data, [0.6, 0.8], rtol=1e-5)
 
 
-def test_clip_rejects_a_non_positive_max_norm():
-    with pytest.raises(ValueError, match="max_norm"):
-        clip_grad_norm_(with_grads([1.0]), 0)
+@pytest.mark.parametrize("norm_type", [1, 3.0, math.inf, "inf"])
+def test_clip_with_other_norm_types(norm_type):
+    grads = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
+    flat = np.concatenate([g.astype(np.float32).astype(np.float64).ravel() for g in grads])
+    p = float(norm_type)
+    expected = np.abs(flat).max() if p == math.inf else (np.abs(flat) ** p).sum() ** (1 / p)
+    params = with_grads(*grads)
+    total = clip_grad_norm_(params, max_norm=0.1, norm_type=norm_type)
+    assert total.item() == pytest.approx(expected, rel=1e-6)
+    for param, g in zip(params, grads):
+        np.testing.assert_allclose(param.grad.data, g.astype(np.float32) * 0.1 / (expected + 1e-6), rtol=1e-5)
 
 
-# ---------------------------------------------------------------- CosineSchedule
+def test_clip_of_a_non_finite_norm_raises_only_when_asked():
+    params = with_grads([np.inf, 1.0], [2.0])
+    with pytest.raises(RuntimeError, match="norm of order 2.0 of the gradients is inf"):
+        clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
+    np.testing.assert_array_equal(params[1].grad.data, [2.0])  # nothing was scaled
+    with np.errstate(invalid="ignore"):
+        assert math.isinf(clip_grad_norm_(params, 1.0).item())
+
+
+def test_clip_without_any_gradient_returns_zero():
+    p, = with_grads([1.0])
+    p.grad = None
+    assert clip_grad_norm_([p], 1.0).item() == 0.0
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda model: clip_grad_norm_(model, 1.0), TypeError, "not the Sequential module: pass model.parameters()"),
+    (lambda model: clip_grad_norm_([np.ones(2)], 1.0), TypeError, "parameter 0 is a ndarray, not a Tensor"),
+    (lambda model: clip_grad_norm_(model.parameters(), 0), ValueError, "max_norm must be > 0"),
+    (lambda model: clip_grad_norm_(model.parameters(), 1.0, norm_type=0), ValueError, "norm_type must be > 0"),
+])
+def test_clip_rejects_bad_arguments_before_touching_a_gradient(call, error, message):
+    model = mlp()
+    MSELoss()(model(Tensor(X)), Tensor(Y)).backward()
+    before = [p.grad.data.copy() for p in model.parameters()]
+    with pytest.raises(error, match=message):
+        call(model)
+    for p, g in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.grad.data, g)
+
+
+def test_clip_grad_norm_has_no_alias_and_lives_in_nn_utils():
+    import tinytorch.nn.utils as nn_utils
+    assert nn_utils.clip_grad_norm_ is clip_grad_norm_ and nn_utils.__all__ == ["clip_grad_norm_"]
+    assert not hasattr(nn_utils, "clip_grad_norm") and not hasattr(tinytorch, "clip_grad_norm_")
+
+
+# ---------------------------------------------------------------- learning-rate schedulers
+
+def cosine_annealing_recursive(base, t_max, eta_min, steps):
+    """PyTorch's documented recursive CosineAnnealingLR rule, step by step, written out independently."""
+    rates = [base]
+    for t in range(1, steps + 1):
+        previous = rates[-1]
+        if (t - 1 - t_max) % (2 * t_max) == 0:
+            rates.append(previous + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2)
+        else:
+            rates.append(eta_min + (previous - eta_min) * (1 + math.cos(math.pi * t / t_max))
+                         / (1 + math.cos(math.pi * (t - 1) / t_max)))
+    return rates
+
 
 def cosine_annealing_closed_form(t, base, t_max, eta_min):
     """PyTorch's documented CosineAnnealingLR closed form, written out independently."""
     return eta_min + (base - eta_min) * (1 + math.cos(math.pi * t / t_max)) / 2
 
 
-@pytest.mark.parametrize("base, t_max, eta_min", [(0.1, 50, 0.0), (3e-3, 7, 1e-4), (1.0, 1, 0.5)])
-def test_schedule_equals_pytorch_cosine_annealing(base, t_max, eta_min):
+def lrs(optimizer):
+    return [group["lr"] for group in optimizer.param_groups]
+
+
+def run_schedule(scheduler, optimizer, steps):
+    seen = [lrs(optimizer)]
+    for _ in range(steps):
+        optimizer.step()
+        scheduler.step()
+        seen.append(lrs(optimizer))
+    return seen
+
+
+@pytest.mark.parametrize("base, t_max, eta_min", [(0.1, 50, 0.0), (3e-3, 7, 1e-4), (1.0, 1, 0.5), (0.2, 4, 0.05)])
+def test_cosine_annealing_equals_pytorchs_recursive_rule_also_after_t_max(base, t_max, eta_min):
     optimizer = SGD(with_grads([0.0]), lr=base)
-    schedule = CosineSchedule(optimizer, total_steps=t_max, min_lr=eta_min)
-    seen = [schedule.get_last_lr()[0]]
-    for _ in range(t_max):
-        schedule.step()
-        seen.append(schedule.get_last_lr()[0])
-    expected = [cosine_annealing_closed_form(t, base, t_max, eta_min) for t in range(t_max + 1)]
-    np.testing.assert_allclose(seen, expected, rtol=1e-12, atol=1e-15)
-    assert seen[-1] == pytest.approx(eta_min, abs=1e-15)
+    seen = run_schedule(CosineAnnealingLR(optimizer, T_max=t_max, eta_min=eta_min), optimizer, 3 * t_max + 2)
+    np.testing.assert_allclose([row[0] for row in seen], cosine_annealing_recursive(base, t_max, eta_min, 3 * t_max + 2),
+                               rtol=1e-9, atol=1e-12)
+    assert seen[t_max][0] == pytest.approx(eta_min, abs=1e-15)
+    assert seen[2 * t_max][0] == pytest.approx(base)  # the cosine climbs back, as in PyTorch
 
 
-def test_schedule_holds_min_lr_after_the_end():
-    optimizer = SGD(with_grads([0.0]), lr=0.1)
-    schedule = CosineSchedule(optimizer, total_steps=4, min_lr=0.02)
-    for _ in range(9):
-        schedule.step()
-    assert optimizer.lr == pytest.approx(0.02) and schedule.last_epoch == 9
-
-
-def test_warmup_is_linear_from_zero_then_cosine_over_the_rest():
-    optimizer = SGD(with_grads([0.0]), lr=0.2)
-    schedule = CosineSchedule(optimizer, total_steps=10, warmup_steps=4)
-    seen = [optimizer.lr]
-    for _ in range(10):
-        schedule.step()
-        seen.append(optimizer.lr)
-    expected = [0.0, 0.05, 0.1, 0.15] + [cosine_annealing_closed_form(t, 0.2, 6, 0.0) for t in range(7)]
-    np.testing.assert_allclose(seen, expected, rtol=1e-12, atol=1e-15)
+def test_cosine_annealing_treats_each_param_group_from_its_own_initial_lr():
+    a, b = with_grads([0.0], [0.0])
+    optimizer = Adam([{"params": [a]}, {"params": [b], "lr": 0.01}], lr=0.1)
+    scheduler = CosineAnnealingLR(optimizer, T_max=5, eta_min=0.001)
+    assert [g["initial_lr"] for g in optimizer.param_groups] == [0.1, 0.01] and scheduler.base_lrs == [0.1, 0.01]
+    seen = run_schedule(scheduler, optimizer, 3)
+    assert seen[3] == [pytest.approx(cosine_annealing_closed_form(3, base, 5, 0.001)) for base in (0.1, 0.01)]
+    assert scheduler.get_last_lr() == seen[3] and scheduler.last_epoch == 3
 
 
 def test_the_optimizer_steps_with_the_scheduled_rate():
     p, = with_grads([1.0])
     optimizer = SGD([p], lr=0.1)
-    schedule = CosineSchedule(optimizer, total_steps=2)
+    schedule = CosineAnnealingLR(optimizer, T_max=2)
     optimizer.step()  # lr 0.1
     schedule.step()   # lr 0.05
     optimizer.step()
     assert p.data[0] == pytest.approx(-0.15)
 
 
-def test_schedule_state_dict_resumes_the_rate():
-    optimizer = SGD(with_grads([0.0]), lr=0.1)
-    schedule = CosineSchedule(optimizer, total_steps=10)
-    for _ in range(3):
-        schedule.step()
-    fresh_optimizer = SGD(with_grads([0.0]), lr=0.1)
-    fresh = CosineSchedule(fresh_optimizer, total_steps=10)
-    fresh.load_state_dict(schedule.state_dict())
-    assert fresh_optimizer.lr == optimizer.lr and fresh.last_epoch == 3
+def test_linear_lr_ramps_the_factor_then_holds_it():
+    optimizer = SGD(with_grads([0.0]), lr=0.3)
+    seen = run_schedule(LinearLR(optimizer, start_factor=0.1, end_factor=0.9, total_iters=4), optimizer, 6)
+    expected = [0.3 * (0.1 + 0.8 * min(t, 4) / 4) for t in range(7)]
+    np.testing.assert_allclose([row[0] for row in seen], expected, rtol=1e-12)
+    optimizer = SGD(with_grads([0.0]), lr=0.3)
+    default = LinearLR(optimizer)  # PyTorch's defaults: 1/3 -> 1 over 5 steps
+    assert (default.start_factor, default.end_factor, default.total_iters) == (1 / 3, 1.0, 5)
+    assert lrs(optimizer) == [pytest.approx(0.1)]
 
 
-@pytest.mark.parametrize("kwargs, name", [(dict(total_steps=0), "total_steps"),
-                                          (dict(total_steps=5, warmup_steps=5), "warmup_steps"),
-                                          (dict(total_steps=5, min_lr=0.5), "min_lr")])
-def test_schedule_rejects_bad_settings(kwargs, name):
-    with pytest.raises(ValueError, match=name):
-        CosineSchedule(SGD(with_grads([0.0]), lr=0.1), **kwargs)
+def test_sequential_lr_warms_up_then_restarts_the_cosine_at_the_milestone():
+    optimizer = SGD(with_grads([0.0]), lr=1.0)
+    warmup = LinearLR(optimizer, start_factor=0.1, total_iters=3)
+    cosine = CosineAnnealingLR(optimizer, T_max=5)
+    scheduler = SequentialLR(optimizer, [warmup, cosine], milestones=[3])
+    seen = [row[0] for row in run_schedule(scheduler, optimizer, 10)]
+    expected = [0.1 + 0.9 * t / 3 for t in range(3)] + [cosine_annealing_closed_form(t, 1.0, 5, 0.0) for t in range(8)]
+    np.testing.assert_allclose(seen, expected, rtol=1e-12, atol=1e-15)
+    assert scheduler.last_epoch == 10 and scheduler.get_last_lr() == [seen[-1]]
+
+
+def test_scheduler_state_dict_resumes_the_schedule():
+    optimizer = SGD(with_grads([0.0]), lr=1.0)
+    scheduler = SequentialLR(optimizer, [LinearLR(optimizer, 0.1, total_iters=3), CosineAnnealingLR(optimizer, 5)], [3])
+    run_schedule(scheduler, optimizer, 4)
+    saved_scheduler, saved_optimizer = scheduler.state_dict(), optimizer.state_dict()
+    assert saved_scheduler["last_epoch"] == 4 and saved_scheduler["_schedulers"][1]["last_epoch"] == 1
+    resumed_optimizer = SGD(with_grads([0.0]), lr=1.0)
+    resumed = SequentialLR(resumed_optimizer, [LinearLR(resumed_optimizer, 0.1, total_iters=3),
+                                               CosineAnnealingLR(resumed_optimizer, 5)], [3])
+    resumed_optimizer.load_state_dict(saved_optimizer)
+    resumed.load_state_dict(saved_scheduler)
+    assert run_schedule(resumed, resumed_optimizer, 4) == run_schedule(scheduler, optimizer, 4)
+    with pytest.raises(ValueError, match="expected the keys"):
+        CosineAnnealingLR(resumed_optimizer, 5).load_state_dict({"last_epoch": 3})
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda o: CosineAnnealingLR(o, T_max=0), ValueError, "T_max must be >= 1, got 0"),
+    (lambda o: CosineAnnealingLR(o, T_max=2.5), TypeError, "T_max must be an integer, got 2.5"),
+    (lambda o: CosineAnnealingLR(o, 10, eta_min="0"), TypeError, "eta_min must be a number"),
+    (lambda o: CosineAnnealingLR(o.param_groups[0]["params"][0], 10), TypeError,
+     "CosineAnnealingLR needs an optimizer such as SGD"),
+    (lambda o: LinearLR(o, start_factor=0), ValueError, r"start_factor must be in \(0, 1\]"),
+    (lambda o: LinearLR(o, end_factor=1.5), ValueError, r"end_factor must be in \[0, 1\]"),
+    (lambda o: CosineAnnealingLR(o, 10, last_epoch=4), KeyError, "initial_lr"),
+    (lambda o: SequentialLR(o, [LinearLR(o), CosineAnnealingLR(o, 5)], milestones=[]), ValueError,
+     "one milestone fewer than schedulers"),
+    (lambda o: SequentialLR(o, [LinearLR(SGD(with_grads([0.0]), lr=0.1))], milestones=[]), ValueError,
+     "belong to the optimizer"),
+])
+def test_schedulers_reject_bad_settings(make, error, message):
+    with pytest.raises(error, match=message):
+        make(SGD(with_grads([0.0]), lr=0.1))
+
+
+def test_lr_scheduler_base_needs_get_lr_and_the_namespace_is_pytorchs():
+    import tinytorch.optim.lr_scheduler as lr_scheduler
+    with pytest.raises(NotImplementedError, match="get_lr"):
+        LRScheduler(SGD(with_grads([0.0]), lr=0.1))
+    assert set(lr_scheduler.__all__) == {"LRScheduler", "CosineAnnealingLR", "LinearLR", "SequentialLR"}
+    assert tinytorch.optim.lr_scheduler is lr_scheduler and tinytorch.optim.SGD is SGD
+    assert not hasattr(tinytorch, "CosineSchedule") and not hasattr(tinytorch, "Trainer")
 
 
 # ---------------------------------------------------------------- train_epoch and accumulation
@@ -194,7 +303,7 @@ def test_a_leftover_micro_batch_is_applied_at_the_end_of_the_epoch():
 def test_train_epoch_clips_before_each_step_and_steps_the_schedule():
     model, reference = mlp(), mlp()
     optimizer = SGD(model.parameters(), lr=0.1)
-    schedule = CosineSchedule(optimizer, total_steps=10)
+    schedule = CosineAnnealingLR(optimizer, T_max=10)
     train_epoch(model, batches(8), optimizer, MSELoss(), scheduler=schedule, max_grad_norm=0.01)
     assert schedule.last_epoch == 3
     reference_optimizer = SGD(reference.parameters(), lr=0.1)
@@ -205,7 +314,7 @@ def test_train_epoch_clips_before_each_step_and_steps_the_schedule():
         norm = np.sqrt(sum((g.astype(np.float64) ** 2).sum() for g in grads))
         for g in grads:
             g *= min(1.0, 0.01 / (norm + 1e-6))
-        reference_optimizer.lr = cosine_annealing_closed_form(step, 0.1, 10, 0.0)
+        reference_optimizer.param_groups[0]["lr"] = cosine_annealing_closed_form(step, 0.1, 10, 0.0)
         reference_optimizer.step()
     for a, b in zip(weights(model), weights(reference)):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
@@ -246,7 +355,7 @@ def test_correct_predictions_for_class_logits_and_single_logits():
 def test_fit_records_one_entry_per_epoch_and_leaves_the_model_trained():
     model = mlp()
     optimizer = Adam(model.parameters(), lr=0.01)
-    schedule = CosineSchedule(optimizer, total_steps=3 * 3)
+    schedule = CosineAnnealingLR(optimizer, T_max=3 * 3)
     output = io.StringIO()
     history = Trainer(model, optimizer, CrossEntropyLoss(), scheduler=schedule).fit(
         batches(8, LABELS), 3, val_loader=batches(12, LABELS), progress=False)
@@ -264,6 +373,28 @@ def test_trainer_rejects_bad_settings(kwargs, name):
     model = mlp()
     with pytest.raises(ValueError, match=name):
         Trainer(model, SGD(model.parameters(), lr=0.1), MSELoss(), **kwargs)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda model: Trainer(model, model.parameters(), MSELoss()), "Trainer needs an optimizer such as SGD"),
+    (lambda model: Trainer(model.parameters(), SGD(model.parameters(), lr=0.1), MSELoss()), "model must be a Module"),
+    (lambda model: Trainer(model, SGD(model.parameters(), lr=0.1), "mse"), "loss_fn must be callable"),
+    (lambda model: Trainer(model, SGD(model.parameters(), lr=0.1), MSELoss(), scheduler=0.1), "scheduler must have"),
+])
+def test_trainer_arguments_of_the_wrong_kind_are_type_errors(make, message):
+    with pytest.raises(TypeError, match=message):
+        make(mlp())
+
+
+@pytest.mark.parametrize("epochs, error, message", [(-3, ValueError, "epochs must be >= 1, got -3"),
+                                                    (0, ValueError, "epochs must be >= 1"),
+                                                    (2.0, TypeError, "epochs must be an integer")])
+def test_fit_refuses_a_bad_number_of_epochs(epochs, error, message):
+    model = mlp()
+    before = weights(model)
+    with pytest.raises(error, match=message):
+        Trainer(model, SGD(model.parameters(), lr=0.1), MSELoss()).fit(batches(8), epochs, progress=False)
+    assert all(np.array_equal(a, b) for a, b in zip(before, weights(model)))
 
 
 def test_progress_bar_redraws_one_line_and_ends_it():
@@ -316,10 +447,10 @@ def test_training_after_load_continues_exactly(tmp_path, make_optimizer):
 
     resumed = mlp(99)
     resumed_optimizer = make_optimizer(resumed.parameters())
-    resumed_optimizer.lr = 123.0
+    resumed_optimizer.param_groups[0]["lr"] = 123.0
     metadata = load_checkpoint(path, resumed, resumed_optimizer)
     assert metadata == {"epoch": 1, "history": {"loss": [0.5, 0.25]}}
-    assert resumed_optimizer.lr == optimizer.lr
+    assert resumed_optimizer.param_groups[0] == {**optimizer.param_groups[0], "params": list(resumed.parameters())}
     run_steps(resumed, resumed_optimizer, batches(6, LABELS)[2:])
     for a, b in zip(weights(resumed), weights(model)):
         np.testing.assert_array_equal(a, b)
@@ -335,7 +466,10 @@ def test_checkpoint_is_a_pickle_free_npz_at_the_exact_path(tmp_path):
         arrays = {name: archive[name] for name in archive.files}
     assert all(a.dtype != object for a in arrays.values())
     np.testing.assert_array_equal(arrays["model/0.weight"], model.state_dict()["0.weight"])
-    assert arrays["optimizer/0/step"].shape == () and arrays["optimizer/0/step"] == 1
+    assert arrays["optimizer/state/0/step"].shape == () and arrays["optimizer/state/0/step"] == 1
+    assert json.loads(str(arrays["optimizer"])) == {
+        "class": "Adam", "param_groups": [{"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0,
+                                           "params": list(range(4))}]}
     assert arrays["metadata"].dtype.kind == "U" and str(arrays["metadata"]) == '{"note": "x"}'
     parameter_bytes = sum(p.data.nbytes for p in model.parameters())
     assert 3 * parameter_bytes < os.path.getsize(path) < 3 * parameter_bytes + 20_000
@@ -361,7 +495,53 @@ def test_load_errors_name_the_problem(tmp_path):
         load_checkpoint(path, model, SGD(model.parameters(), lr=0.1))
     before = weights(model)
     small = Linear(5, 8)
-    with pytest.raises(ValueError, match="optimizer state"):
+    with pytest.raises(ValueError, match="group 0 has 4 parameters, this optimizer's group 0 has 2"):
         load_checkpoint(path, model, Adam(small.parameters()))
     for a, b in zip(weights(model), before):  # nothing was changed by the failed load
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_failed_optimizer_load_leaves_model_and_optimizer_unchanged(tmp_path):
+    path = str(tmp_path / "ckpt.npz")
+    model = mlp(0)
+    optimizer = Adam(model.parameters(), lr=0.02)
+    run_steps(model, optimizer, batches(6, LABELS))
+    save_checkpoint(path, model, optimizer)
+    other = mlp(1)
+    other_optimizer = Adam([{"params": list(other.parameters())[:2]}, {"params": list(other.parameters())[2:]}])
+    before = weights(other)
+    with pytest.raises(ValueError, match="ckpt.npz': Adam: the loaded state dict has 1 parameter groups, this optimizer has 2"):
+        load_checkpoint(path, other, other_optimizer)
+    assert all(np.array_equal(a, b) for a, b in zip(before, weights(other))) and other_optimizer.state == {}
+
+
+def write(path, content):
+    with open(path, "wb") as file:
+        file.write(content)
+    return str(path)
+
+
+@pytest.mark.parametrize("make_file, message", [
+    (lambda folder: write(folder / "random.npz", bytes(range(256)) * 4), "random.npz' is not a checkpoint"),
+    (lambda folder: write(folder / "empty.npz", b""), "empty.npz' is not a checkpoint"),
+    (lambda folder: write(folder / "cut.npz", open(folder / "ckpt.npz", "rb").read()[:300]),
+     "cut.npz' is (not a checkpoint|a damaged checkpoint)"),
+    (lambda folder: (np.save(folder / "weights.npy", np.ones(3)), str(folder / "weights.npy"))[1],
+     r"weights.npy' holds a single array \(an .npy file\)"),
+    (lambda folder: (np.savez(folder / "bare.npz", **{"model/0.weight": np.zeros((8, 5), np.float32)}),
+                     str(folder / "bare.npz"))[1], "bare.npz' has no 'metadata' entry"),
+])
+def test_load_of_a_file_that_is_not_a_checkpoint_names_the_file_and_changes_nothing(tmp_path, make_file, message):
+    model = mlp()
+    save_checkpoint(str(tmp_path / "ckpt.npz"), model)
+    before = weights(model)
+    with pytest.raises(ValueError, match=message):
+        load_checkpoint(make_file(tmp_path), model)
+    assert all(np.array_equal(a, b) for a, b in zip(before, weights(model)))
+
+
+def test_training_namespace_holds_the_course_helpers():
+    import tinytorch.training as namespace
+    assert set(namespace.__all__) == {"Trainer", "train_epoch", "evaluate", "ProgressBar", "plot_history",
+                                      "save_checkpoint", "load_checkpoint"}
+    assert all(callable(getattr(namespace, name)) for name in namespace.__all__)

@@ -69,7 +69,8 @@ def check_tensor_dataset(TensorDataset):
 def check_collate(default_collate):
     samples = [(np.full((2, 2), i, dtype=np.float32), i) for i in range(3)]
     batch = default_collate(samples)
-    assert isinstance(batch, tuple) and len(batch) == 2, "a list of (x, y) should collate into a tuple (X, Y)"
+    assert isinstance(batch, list) and len(batch) == 2, \
+        f"a list of (x, y) tuples should collate into a list [X, Y], as in PyTorch; got {type(batch).__name__}"
     images, labels = batch
     assert isinstance(images, Tensor) and isinstance(labels, Tensor), "each field should become a Tensor"
     assert images.shape == (3, 2, 2) and images.dtype == np.float32, \
@@ -84,6 +85,15 @@ def check_collate(default_collate):
     single = default_collate([np.ones(3, dtype=np.float32), np.zeros(3, dtype=np.float32)])
     assert isinstance(single, Tensor) and single.shape == (2, 3), \
         "examples that are single arrays should collate into one Tensor of shape (batch, ...)"
+    dicts = default_collate([{"image": np.full(2, i, dtype=np.float32), "label": i, "weight": i / 2} for i in range(3)])
+    assert isinstance(dicts, dict) and set(dicts) == {"image", "label", "weight"}, \
+        f"dict examples should collate into a dict of batches with the same keys, got {type(dicts).__name__}"
+    assert dicts["image"].shape == (3, 2) and dicts["label"].dtype == np.int64 and dicts["weight"].dtype == np.float64, \
+        ("collating {'image': array, 'label': int, 'weight': float}: expected a (3, 2) image batch, int64 labels "
+         f"and float64 weights (Python floats, as PyTorch), got {dicts['image'].shape}, {dicts['label'].dtype}, "
+         f"{dicts['weight'].dtype}")
+    assert_raises(RuntimeError, lambda: default_collate([(1, 2), (3,)]), "examples with 2 and 1 fields",
+                  must_mention=["same number of fields"])
 
 
 @check("Part 3 · DataLoader batching")

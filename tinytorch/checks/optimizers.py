@@ -78,29 +78,48 @@ def _compare(make_optimizer, rule, what, skip=()):
 def check_optimizer_base(Optimizer):
     a = Tensor(np.ones((2, 3)))
     b = Tensor(np.ones(3))
-    optimizer = Optimizer(p for p in [a, b])
-    assert isinstance(optimizer.params, list) and len(optimizer.params) == 2, \
-        "Optimizer(generator) should store the parameters as a list in self.params (a generator is used up after one pass)"
+    optimizer = Optimizer((p for p in [a, b]), {"lr": 0.1})
+    groups = getattr(optimizer, "param_groups", None)
+    assert isinstance(groups, list) and len(groups) == 1 and isinstance(groups[0], dict), \
+        f"Optimizer(generator, defaults) should make one parameter group, a list with one dict; got {groups!r}"
+    assert [id(p) for p in groups[0].get("params", [])] == [id(a), id(b)], \
+        ("Optimizer(generator, defaults): param_groups[0]['params'] should list both parameters "
+         "(read the generator once into a list: it is used up after one pass)")
+    assert groups[0].get("lr") == 0.1, "the group should take the default lr=0.1 (add_param_group fills it in)"
     assert optimizer.state == {}, f"state should start as an empty dict, got {optimizer.state!r}"
-    assert_raises(ValueError, lambda: Optimizer([]), "Optimizer([])", must_mention=["empty"])
+    assert_raises(ValueError, lambda: Optimizer([], {}), "Optimizer([], {})", must_mention=["empty"])
+    c = Tensor(np.ones(1))
+    two = Optimizer([{"params": [a]}, {"params": [b, c], "lr": 0.01}], {"lr": 0.1})
+    assert [len(g["params"]) for g in two.param_groups] == [1, 2] and \
+        [g["lr"] for g in two.param_groups] == [0.1, 0.01], \
+        ("Optimizer([{'params': [a]}, {'params': [b, c], 'lr': 0.01}], {'lr': 0.1}) should keep the two groups, "
+         f"with lr 0.1 and 0.01; got {[(len(g['params']), g.get('lr')) for g in two.param_groups]}")
 
-    a.grad, b.grad = Tensor(np.full((2, 3), 5.0)), None
+    a.grad, b.grad, c.grad = Tensor(np.full((2, 3), 5.0)), None, Tensor(np.full(1, 2.0))
     kept = a.grad
-    optimizer.zero_grad(set_to_none=False)
+    two.zero_grad(set_to_none=False)
     assert a.grad is kept and np.all(a.grad.data == 0), "zero_grad(set_to_none=False) should fill p.grad with zeros in place"
     assert b.grad is None, "zero_grad(set_to_none=False) should leave a None grad as None"
-    optimizer.zero_grad()
-    assert a.grad is None, "zero_grad() should set every p.grad to None (PyTorch's default, set_to_none=True)"
+    assert np.all(c.grad.data == 0), "zero_grad(set_to_none=False) should zero the gradients of every group, not only the first"
+    two.zero_grad()
+    assert a.grad is None and c.grad is None, \
+        "zero_grad() should set every p.grad of every group to None (PyTorch's default, set_to_none=True)"
 
-    a.grad, b.grad = Tensor(np.full((2, 3), 0.5)), None
-    yielded = list(optimizer._params_with_grads())
-    assert len(yielded) == 1 and yielded[0][0] is a, \
-        "_params_with_grads() should yield only the parameters whose grad is not None (here: the first one)"
-    assert_close(yielded[0][1], a.grad.data, "the gradient array yielded with the first parameter")
+    a.grad, b.grad, c.grad = Tensor(np.full((2, 3), 0.5)), None, Tensor(np.full(1, 2.0))
+    found = list(two._params_with_grads())
+    assert [(id(g), id(p)) for g, p, _ in found] == [(id(two.param_groups[0]), id(a)), (id(two.param_groups[1]), id(c))], \
+        ("_params_with_grads() should give (group, p, grad array) for the parameters whose grad is not None, "
+         "in every group (here: a in group 0, c in group 1)")
+    assert_close(found[0][2], a.grad.data, "the gradient array given with the first parameter")
     b.grad = Tensor(np.ones(1))
-    assert_raises(ValueError, lambda: list(optimizer._params_with_grads()),
+    assert_raises(ValueError, lambda: two._params_with_grads(),
                   "a (1,) gradient for a (3,) parameter (numpy would broadcast it silently)",
                   must_mention=["(3,)", "(1,)"])
+    a.grad, b.grad = Tensor(np.full((2, 3), 0.5)), Tensor(np.ones(3))
+    c.grad = Tensor(np.ones(1), dtype=np.float64)
+    assert_raises(TypeError, lambda: two._params_with_grads(),
+                  "a float64 gradient for a float32 parameter in the last group (check every gradient first)",
+                  must_mention=["float64"])
 
 
 @check("Part 2 · SGD and weight decay")
@@ -110,6 +129,10 @@ def check_sgd(SGD):
              "SGD(lr=0.1, weight_decay=0.5): weight decay adds +weight_decay * p to the gradient")
     _compare(lambda ps: SGD(ps, lr=0.1, weight_decay=0.5), _sgd_rule(0.1, weight_decay=0.5),
              "SGD with grad None at steps 1 and 2 (those steps must leave the parameter untouched)", skip=(1, 2))
+    _compare(lambda ps: SGD([{"params": ps, "lr": 0.1, "weight_decay": 0.5}], lr=0.9),
+             _sgd_rule(0.1, weight_decay=0.5),
+             "SGD([{'params': [w], 'lr': 0.1, 'weight_decay': 0.5}], lr=0.9): read lr and weight_decay from the "
+             "parameter's group")
     assert_raises(ValueError, lambda: SGD([Tensor(np.ones(2))], lr=-0.1), "SGD(lr=-0.1)", must_mention=["lr"])
 
 
@@ -129,7 +152,8 @@ def check_sgd_momentum(SGD):
 @check("Part 4 · Adam")
 def check_adam(Adam):
     optimizer = Adam([Tensor(np.ones(2))])
-    defaults = (optimizer.lr, tuple(optimizer.betas), optimizer.eps, optimizer.weight_decay)
+    group = optimizer.param_groups[0]
+    defaults = (group["lr"], tuple(group["betas"]), group["eps"], group["weight_decay"])
     assert defaults == (1e-3, (0.9, 0.999), 1e-8, 0), \
         f"Adam's defaults should be lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, got {defaults}"
     _compare(lambda ps: Adam(ps, lr=0.1), _adam_rule(0.1),
@@ -145,7 +169,7 @@ def check_adam(Adam):
 
 @check("Part 5 · AdamW")
 def check_adamw(AdamW):
-    assert AdamW([Tensor(np.ones(2))]).weight_decay == 1e-2, "AdamW's default weight_decay is 1e-2"
+    assert AdamW([Tensor(np.ones(2))]).param_groups[0]["weight_decay"] == 1e-2, "AdamW's default weight_decay is 1e-2"
     _compare(lambda ps: AdamW(ps, lr=0.1, weight_decay=0.5), _adam_rule(0.1, weight_decay=0.5, decoupled=True),
              "AdamW(lr=0.1, weight_decay=0.5): first p *= 1 - lr * weight_decay, then Adam with the plain gradient")
     _compare(lambda ps: AdamW(ps, lr=0.1), _adam_rule(0.1, weight_decay=1e-2, decoupled=True),

@@ -148,32 +148,44 @@ def check_clip_grad_norm(clip_grad_norm_):
     assert math.isclose(total, 0.5, rel_tol=1e-6), f"the norm of [0.3, -0.4] is 0.5, got {total}"
     assert_close(small.grad, [0.3, -0.4], "a gradient whose norm 0.5 is below max_norm=1 (must stay unchanged)")
 
+    a, b = _params_with_grads([3.0, -6.0], [2.0, 0.0])
+    total = float(getattr(clip_grad_norm_([a, b], max_norm=3.0, norm_type=math.inf), "data", np.nan))
+    assert math.isclose(total, 6.0, rel_tol=1e-6), \
+        f"with norm_type=inf the total norm is the largest |g| over all gradients, 6; got {total}"
+    assert_close(a.grad, [1.5, -3.0], "[3, -6] clipped to max_norm=3 with norm_type=inf (scaled by 3 / 6)",
+                 rtol=1e-5, atol=1e-7)
+    a, b = _params_with_grads([1.0, 1.0], [2.0, 0.0])
+    total = float(getattr(clip_grad_norm_([a, b], max_norm=100.0, norm_type=1), "data", np.nan))
+    assert math.isclose(total, 4.0, rel_tol=1e-6), \
+        f"with norm_type=1 the total norm is the sum of all |g|, 1 + 1 + 2 = 4; got {total}"
+    a, = _params_with_grads([np.inf, 1.0])
+    assert_raises(RuntimeError, lambda: clip_grad_norm_([a], 1.0, error_if_nonfinite=True),
+                  "a gradient holding inf with error_if_nonfinite=True", must_mention=["inf"])
 
-def _cosine(step, base, total, min_lr=0.0, warmup=0):
-    """The schedule written independently: linear warmup, then PyTorch's CosineAnnealingLR closed form."""
-    if step < warmup:
-        return base * step / warmup
-    t = min(step, total) - warmup
-    return min_lr + (base - min_lr) * (1 + math.cos(math.pi * t / (total - warmup))) / 2
+
+def _cosine(step, base, t_max, eta_min=0.0):
+    """PyTorch's CosineAnnealingLR rate at `step`, written independently (the cosine goes on past T_max)."""
+    return eta_min + (base - eta_min) * (1 + math.cos(math.pi * step / t_max)) / 2
 
 
-@check("Part 4 · CosineSchedule")
-def check_cosine_schedule(CosineSchedule):
-    for base, total, min_lr, warmup in [(0.1, 10, 0.0, 0), (0.1, 10, 0.01, 0), (0.05, 12, 0.001, 4)]:
-        optimizer = SGD([Tensor(np.zeros(2), requires_grad=True)], lr=base)
-        schedule = CosineSchedule(optimizer, total_steps=total, min_lr=min_lr, warmup_steps=warmup)
-        seen = [optimizer.lr]
-        for _ in range(total + 3):
+@check("Part 4 · CosineAnnealingLR")
+def check_cosine_annealing(CosineAnnealingLR):
+    for bases, t_max, eta_min in [((0.1,), 10, 0.0), ((0.1,), 10, 0.01), ((0.05, 0.2), 7, 0.001)]:
+        groups = [{"params": [Tensor(np.zeros(2), requires_grad=True)], "lr": base} for base in bases]
+        optimizer = SGD(groups, lr=1.0)
+        schedule = CosineAnnealingLR(optimizer, T_max=t_max, eta_min=eta_min)
+        seen = [[group["lr"] for group in optimizer.param_groups]]
+        for _ in range(2 * t_max + 3):
             schedule.step()
-            seen.append(optimizer.lr)
-        expected = [_cosine(t, base, total, min_lr, warmup) for t in range(total + 4)]
-        setting = f"lr={base}, total_steps={total}, min_lr={min_lr}, warmup_steps={warmup}"
+            seen.append([group["lr"] for group in optimizer.param_groups])
+        expected = [[_cosine(t, base, t_max, eta_min) for base in bases] for t in range(2 * t_max + 4)]
+        setting = f"param group lrs {list(bases)}, T_max={t_max}, eta_min={eta_min}"
         assert_close(np.array(seen), np.array(expected),
-                     f"optimizer.lr at construction and after each step() with {setting} (it should start at "
-                     f"the base rate (0 with warmup), reach min_lr exactly at step {total} and stay there)",
-                     rtol=1e-9, atol=1e-12)
-        assert schedule.get_last_lr() == [optimizer.lr], \
-            f"get_last_lr() should return [optimizer.lr], got {schedule.get_last_lr()!r}"
+                     f"every param_groups[i]['lr'] at construction and after each step() with {setting}, one row "
+                     f"per step (it should start at each group's own lr, reach eta_min exactly at step {t_max}, "
+                     f"then climb back as PyTorch's does)", rtol=1e-9, atol=1e-12)
+        assert schedule.get_last_lr() == seen[-1], \
+            f"get_last_lr() should return the rates of the groups, {seen[-1]}, got {schedule.get_last_lr()!r}"
 
 
 @check("Part 5 · Trainer.fit")
@@ -185,7 +197,7 @@ def check_trainer(Trainer):
             self.optimizer = optimizer
 
         def step(self):
-            self.optimizer.lr /= 2
+            self.optimizer.param_groups[0]["lr"] /= 2
 
     labels = (_Y[:, 0] > 0).astype(np.int64)
     train = [(Tensor(_X[rows]), labels[rows]) for rows in (slice(0, 3), slice(3, 6), slice(6, 8))]
@@ -207,7 +219,7 @@ def check_trainer(Trainer):
     replay_optimizer = SGD(replay_model.parameters(), lr=0.2)
     schedule = HalveEachStep(replay_optimizer)
     for epoch in range(2):
-        lr = replay_optimizer.lr
+        lr = replay_optimizer.param_groups[0]["lr"]
         train_loss = train_epoch(replay_model, train, replay_optimizer, loss_fn, scheduler=schedule)
         val_loss, val_accuracy = evaluate(replay_model, val, loss_fn)
         assert math.isclose(history["lr"][epoch], lr), \
@@ -224,6 +236,8 @@ def check_trainer(Trainer):
     history = Trainer(model, SGD(model.parameters(), lr=0.1), loss_fn).fit(train, 1, progress=False)
     assert history["val_loss"] == [None] and history["val_accuracy"] == [None], \
         f"without val_loader the validation entries should be None, got {history['val_loss']!r}"
+    assert_raises(ValueError, lambda: Trainer(model, SGD(model.parameters(), lr=0.1), loss_fn).fit(train, -3),
+                  "fit(train_loader, epochs=-3) (training nothing quietly hides a bug)", must_mention=["epochs"])
 
 
 def _adam_run(model, optimizer, steps):
@@ -267,3 +281,17 @@ def check_checkpoint(save_checkpoint, load_checkpoint):
                       "loading a file that does not exist", must_mention=["missing.npz"])
         assert_raises(RuntimeError, lambda: load_checkpoint(path, Linear(4, 2)),
                       "loading a Linear(3, 2) checkpoint into Linear(4, 2)", must_mention=["weight"])
+        other = Linear(3, 2)
+        other_optimizer = SGD(other.parameters(), lr=0.1)
+        before = other.weight.data.copy()
+        assert_raises(ValueError, lambda: load_checkpoint(path, other, other_optimizer),
+                      "loading an Adam checkpoint with an SGD optimizer", must_mention=["Adam", "SGD"])
+        assert_close(other.weight, before, "the model's weights after a load that failed on the optimizer (check "
+                     "everything before changing anything: load the model only once the optimizer state is known "
+                     "to fit)", rtol=0, atol=0)
+        bare = os.path.join(folder, "weights_only.npz")
+        np.savez(bare, **{f"model/{name}": value for name, value in model.state_dict().items()})
+        assert_raises(ValueError, lambda: load_checkpoint(bare, other), "loading an .npz without 'metadata'",
+                      must_mention=["weights_only.npz", "metadata"])
+        assert_close(other.weight, before, "the model's weights after loading a file without 'metadata' failed",
+                     rtol=0, atol=0)

@@ -54,19 +54,31 @@ class TensorDataset(Dataset):
         return tuple(t[index] for t in self.tensors)
 
     def __getitems__(self, indices):
-        """A whole batch in one gather per tensor: indexing with an integer array."""
-        return self[np.asarray(indices, dtype=np.int64)]
+        """A whole batch in one gather per tensor (indexing with an integer array): the list of batch
+        Tensors that default_collate would build from the examples one by one."""
+        return list(self[np.asarray(indices, dtype=np.int64)])
 
 
 # From content/05_dataloader.py, cell 6 (Part 2 · Collation: a list of examples → one batch)
 def default_collate(samples):
     """Stack a list of examples into a batch, as torch.utils.data.default_collate.
 
-    Tuples (or lists) are collated field by field into a tuple; anything else (Tensor, array, number)
-    is stacked along a new first dimension into a Tensor that keeps the dtype.
+    Tensors, arrays and numbers are stacked along a new first dimension into a Tensor that keeps the dtype
+    (Python int -> int64, float -> float64); dicts are collated key by key into a dict, tuples and lists
+    field by field into a list (a namedtuple keeps its type); strings are returned as a list.
     """
-    if isinstance(samples[0], (tuple, list)):
-        return tuple(default_collate(list(field)) for field in zip(*samples))
+    first = samples[0]
+    if isinstance(first, str):
+        return list(samples)
+    if isinstance(first, dict):
+        return {key: default_collate([sample[key] for sample in samples]) for key in first}
+    if isinstance(first, (tuple, list)):
+        lengths = sorted({len(sample) for sample in samples})
+        if len(lengths) > 1:
+            raise RuntimeError(f"default_collate: each example in the batch should have the same number of "
+                               f"fields, got lengths {lengths}")
+        fields = [default_collate(list(field)) for field in zip(*samples)]
+        return type(first)(*fields) if hasattr(first, "_fields") else fields
     return _as_tensor(np.stack([_as_array(sample) for sample in samples]))
 
 
