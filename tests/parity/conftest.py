@@ -5,7 +5,7 @@ import pytest
 import parity
 
 
-@pytest.fixture(autouse=True)
-def torch_is_installed():
+def pytest_runtest_call(item):
+    # runs for the tests of this directory only, before the test itself: a failure, not a setup error
     if parity.torch is None:
         pytest.fail(parity.MISSING_TORCH, pytrace=False)
