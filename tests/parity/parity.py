@@ -193,13 +193,12 @@ def _backward(m, outputs):
         loss.backward()
 
 
-def _run_tinytorch(run, torch_result):
-    """Run the tinytorch side; an exception there is a parity failure that names what torch returned."""
+def _run_tinytorch(run, torch_did):
+    """Run the tinytorch side; an exception there is a parity failure that says what torch did instead."""
     try:
         return run()
     except Exception as error:
-        raise AssertionError(f"tinytorch raised {type(error).__name__}: {error}\nwhere torch returned "
-                             f"{torch_result!r}") from error
+        raise AssertionError(f"tinytorch raised {type(error).__name__}: {error}\nwhere torch {torch_did}") from error
 
 
 def assert_same(fn, *inputs, grad=True, rtol=None, atol=None, grad_rtol=None, grad_atol=None):
@@ -209,26 +208,11 @@ def assert_same(fn, *inputs, grad=True, rtol=None, atol=None, grad_rtol=None, gr
         return tensors, fn(m, *tensors)
 
     torch_inputs, expected = run(TORCH)
-    tt_inputs, actual = _run_tinytorch(lambda: run(tinytorch), expected)
+    tt_inputs, actual = _run_tinytorch(lambda: run(tinytorch), f"returned {expected!r}")
     compare(actual, expected, "forward", rtol, atol)
-    if not grad:
-        return
-    torch_outputs = [t for t in _leaves(expected) if t.requires_grad]
-    _backward(TORCH, torch_outputs)
-    _run_tinytorch(lambda: _backward(tinytorch, [t for t in _leaves(actual) if t.requires_grad]), "gradients")
-    for index, (a, e) in enumerate(zip(tt_inputs, torch_inputs)):
-        if isinstance(e, torch.Tensor) and e.requires_grad:
-            _compare_grad(a.grad, e.grad, f"grad of input {index}", e, grad_rtol, grad_atol)
-
-
-def _compare_grad(actual, expected, where, like, rtol, atol):
-    tol = TOLERANCES.get(to_numpy(like).dtype, {})
-    if expected is None:
-        assert actual is None, f"{where}: tinytorch has a gradient where torch has None"
-        return
-    assert actual is not None, f"{where}: tinytorch has no gradient (None), torch has one"
-    compare(actual, expected, where, tol.get("grad_rtol") if rtol is None else rtol,
-            tol.get("grad_atol") if atol is None else atol)
+    if grad:
+        _backward_both(actual, expected)
+        _compare_grads(enumerate(tt_inputs), enumerate(torch_inputs), "input", grad_rtol, grad_atol)
 
 
 def assert_same_module(make, *inputs, grad=True):
@@ -240,25 +224,41 @@ def assert_same_module(make, *inputs, grad=True):
         return module, tensors, module(*tensors)
 
     torch_module, torch_inputs, expected = build(TORCH)
-    tt_module, tt_inputs, actual = _run_tinytorch(lambda: build(tinytorch), expected)
+    tt_module, tt_inputs, actual = _run_tinytorch(lambda: build(tinytorch), f"returned {expected!r}")
     compare([(n, tuple(p.shape)) for n, p in tt_module.named_parameters()],
             [(n, tuple(p.shape)) for n, p in torch_module.named_parameters()], "named_parameters")
     compare(actual, expected, "forward")
-    if not grad:
-        return
+    if grad:
+        _backward_both(actual, expected)
+        _compare_grads(enumerate(tt_inputs), enumerate(torch_inputs), "input")
+        _compare_grads(tt_module.named_parameters(), torch_module.named_parameters(), "parameter")
+
+
+def _backward_both(actual, expected):
     _backward(TORCH, [t for t in _leaves(expected) if t.requires_grad])
-    _run_tinytorch(lambda: _backward(tinytorch, [t for t in _leaves(actual) if t.requires_grad]), "gradients")
-    for index, (a, e) in enumerate(zip(tt_inputs, torch_inputs)):
-        if isinstance(e, torch.Tensor) and e.requires_grad:
-            _compare_grad(a.grad, e.grad, f"grad of input {index}", e, None, None)
-    for (name, a), (_, e) in zip(tt_module.named_parameters(), torch_module.named_parameters()):
-        _compare_grad(a.grad, e.grad, f"grad of parameter {name}", e, None, None)
+    _run_tinytorch(lambda: _backward(tinytorch, [t for t in _leaves(actual) if t.requires_grad]),
+                   "backpropagated without error")
+
+
+def _compare_grads(tt_named, torch_named, kind, rtol=None, atol=None):
+    """The .grad of each torch tensor that requires grad against its tinytorch counterpart."""
+    for (name, a), (_, e) in zip(tt_named, torch_named):
+        if not (isinstance(e, torch.Tensor) and e.requires_grad):
+            continue
+        where = f"grad of {kind} {name}"
+        if e.grad is None:
+            assert a.grad is None, f"{where}: tinytorch has a gradient where torch has None"
+            continue
+        assert a.grad is not None, f"{where}: tinytorch has no gradient (None), torch has one"
+        tol = TOLERANCES.get(to_numpy(e).dtype, {})
+        compare(a.grad, e.grad, where, tol.get("grad_rtol") if rtol is None else rtol,
+                tol.get("grad_atol") if atol is None else atol)
 
 
 def assert_same_run(fn, rtol=None, atol=None):
     """fn(m) runs a scenario on each framework; what it returns must compare equal."""
     expected = fn(TORCH)
-    compare(_run_tinytorch(lambda: fn(tinytorch), expected), expected, "scenario", rtol, atol)
+    compare(_run_tinytorch(lambda: fn(tinytorch), f"returned {expected!r}"), expected, "scenario", rtol, atol)
 
 
 def assert_same_error(fn, *inputs, grad=True):

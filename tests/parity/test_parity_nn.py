@@ -56,7 +56,8 @@ LOSSES = [
     case("BCEWithLogitsLoss", lambda m, x, y: m.BCEWithLogitsLoss(reduction="none")(x, y), (4, 3), probabilities(4, 3)),
     case("BCEWithLogitsLoss", lambda m, x, y: m.BCEWithLogitsLoss(reduction="none")(x, y), EXTREME,
          const(np.array([[1, 0, 1, 0], [0, 1, 0.5, 1]], dtype=np.float32))),
-    case("BCEWithLogitsLoss", lambda m, x, y: m.BCEWithLogitsLoss()(x, y), rng.standard_normal(4), const(rng.random(4))),
+    case("BCEWithLogitsLoss", lambda m, x, y: m.BCEWithLogitsLoss()(x, y), rng.standard_normal(4),
+         const(rng.random(4))),
 ]
 
 LAYERS = [
