@@ -16,6 +16,16 @@ if ! [ -x .venv/bin/python ] || ! stamp_matches .venv/.setup-stamp "$python_inpu
   echo "$python_inputs" > .venv/.setup-stamp
 fi
 
+# PyTorch (CPU), a test-only dependency: the parity suite (tests/parity) runs every case on torch too.
+# TINYTORCH_PARITY=0 skips it (scripts/test.sh then leaves the suite out). Without a local CPU wheel, set
+# PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu, or pip fetches the much larger CUDA build.
+parity_inputs=$(sha256sum requirements/parity.txt | cut -d' ' -f1)
+if [ "${TINYTORCH_PARITY:-1}" != 0 ] && ! stamp_matches .venv/.parity-stamp "$parity_inputs"; then
+  echo "setup: installing torch (CPU) for the parity tests into .venv (TINYTORCH_PARITY=0 skips this)"
+  .venv/bin/pip install -q -r requirements/parity.txt
+  echo "$parity_inputs" > .venv/.parity-stamp
+fi
+
 # npm: the Pyodide core runtime and MathJax, exactly as in package-lock.json.
 npm_inputs=$(sha256sum package-lock.json | cut -d' ' -f1)
 if ! stamp_matches node_modules/.setup-stamp "$npm_inputs"; then
