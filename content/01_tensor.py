@@ -707,7 +707,7 @@ def permute(self, *dims):
         dims = tuple(dims[0])
     order = tuple(_dim_index(self, d, "permute") for d in dims)
     if sorted(order) != list(range(self.ndim)):
-        raise ValueError(f"permute: dims {dims} must name each of the {self.ndim} dimensions once")
+        raise RuntimeError(f"permute: dims {dims} must name each of the {self.ndim} dimensions once")
     return Tensor(np.transpose(self.data, order), dtype=self.dtype)
 
 

@@ -654,7 +654,7 @@ _TENSOR_RULES = {
     "sqrt": lambda self, out: _record(out, SqrtBackward0, self, output=out.data),
     "abs": lambda self, out: _record(out, AbsBackward0, self),
     "clone": lambda self, out: _record(out, CloneBackward0, self),
-    "to": lambda self, out, dtype: out if out is self else _record(out, CloneBackward0, self),
+    "to": lambda self, out, dtype: out if out is self or out.dtype.kind != "f" else _record(out, CloneBackward0, self),
 }
 _IN_PLACE = ["add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__", "__itruediv__",
              "zero_", "fill_", "copy_"]

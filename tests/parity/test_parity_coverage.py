@@ -6,6 +6,7 @@ public attributes and operator dunders. A name is covered when a case names it (
 same object under another name (nn.Linear is tinytorch.Linear).
 """
 import importlib
+import inspect
 from pathlib import Path
 
 import tinytorch
@@ -17,13 +18,7 @@ NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", 
 EXEMPT = {
     "enable_autograd": "the course switches autograd on at import (module 06); torch is always on",
     "Tensor.memory_footprint": "the course's bytes-per-tensor measurement; torch has no such method",
-    "Trainer": "course training helper (tinytorch.training), not a PyTorch name",
-    "train_epoch": "course training helper",
-    "evaluate": "course training helper",
-    "ProgressBar": "course training helper",
-    "plot_history": "course plotting helper",
-    "save_checkpoint": "course checkpoint helper (torch.save of a state_dict is a different API)",
-    "load_checkpoint": "course checkpoint helper",
+    "training": "the course's own helpers (Trainer, checkpoints, plots): not a PyTorch namespace",
 }
 
 # Dunders of Tensor that are machinery, not operators a script calls.
@@ -43,15 +38,24 @@ def public_names():
             raise
         assert hasattr(module, "__all__"), f"tinytorch.{namespace} has no __all__ listing its public names"
         names += [f"{namespace}.{name}" for name in module.__all__]
+    names = [name for name in names if not _is_namespace(name) or name in EXEMPT]  # covered by their contents
     names += [f"Tensor.{name}" for name in dir(tinytorch.Tensor) if not name.startswith("_")]
+    names += [f"Tensor.{name}" for name in vars(tinytorch.Tensor(0.0))]  # data, requires_grad, grad, grad_fn
     names += [f"Tensor.{name}" for name in vars(tinytorch.Tensor)
               if name.startswith("__") and name.endswith("__") and name not in NOT_OPERATORS]
     return names
 
 
+def _is_namespace(name):
+    return inspect.ismodule(resolve(name))
+
+
 def resolve(name):
+    """The object a dotted public name stands for; Tensor's instance attributes resolve on an instance."""
     value = tinytorch
     for part in name.split("."):
+        if value is tinytorch.Tensor and not hasattr(value, part):
+            value = tinytorch.Tensor(0.0)
         value = getattr(value, part)
     return value
 

@@ -31,43 +31,14 @@ def state_dict_values(m):
     return set_parameters(m.Linear(2, 1)).state_dict()
 
 
-def optimizer_param_groups(m):
-    optimizer = m.SGD([m.Parameter(m.Tensor([1.0]))], lr=0.1, momentum=0.9)
-    return optimizer.param_groups[0]["lr"], optimizer.param_groups[0]["momentum"]
-
-
-def optimizer_state_dict(m):
-    return list(m.Adam([m.Parameter(m.Tensor([1.0]))]).state_dict())
-
-
-def optimizer_subclass_with_defaults(m):
-    # PyTorch's Optimizer takes (params, defaults) and builds param_groups from them
-    class Plain(m.Optimizer):
-        def __init__(self, params, lr):
-            super().__init__(params, dict(lr=lr))
-
-    return isinstance(Plain([m.Parameter(m.Tensor([1.0]))], lr=0.1), m.Optimizer)
-
-
 def module_modules(m):
     return [type(module).__name__ for module in m.Sequential(m.Linear(2, 2), m.Linear(2, 1)).modules()]
-
-
-def cosine_schedule_past_t_max(m):
-    # CosineAnnealingLR keeps following the cosine past T_max (back up towards lr); CosineSchedule stays
-    # at min_lr. Written with torch's names, so it also fails until tinytorch has CosineAnnealingLR.
-    optimizer = m.SGD([m.Parameter(m.Tensor([1.0]))], lr=0.5)
-    schedule = m.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=2)
-    for _ in range(4):
-        optimizer.step()
-        schedule.step()
-    return schedule.get_last_lr()
 
 
 def clip_with_negative_max_norm(m):
     p = m.Parameter(m.Tensor([3.0, 4.0]))
     p.grad = m.Tensor([3.0, 4.0])
-    return m.clip_grad_norm_([p], -1.0)
+    return m.nn.utils.clip_grad_norm_([p], -1.0)
 
 
 KNOWN_DIFFERENCES = [
@@ -78,7 +49,6 @@ KNOWN_DIFFERENCES = [
     known(error_case("Tensor.reshape", lambda m, x: x.reshape(7), (2, 3)), "tinytorch raised ValueError"),
     known(error_case("Linear", lambda m, x: m.Linear(3, 2)(x), (4, 4)), "tinytorch raised ValueError"),
     known(error_case("Tensor.item", lambda m, x: x.item(), (3,)), "tinytorch raised ValueError"),
-    known(error_case("Tensor", lambda m: m.tensor([1, 2], requires_grad=True)), "tinytorch raised"),
     known(error_case("Tensor.requires_grad", lambda m, i: setattr(i, "requires_grad", True), np.array([1, 2])),
           "tinytorch raised nothing"),
     known(error_case("GELU", lambda m, x: m.GELU(approximate="fast")(x), (3,)), "tinytorch raised ValueError"),
@@ -94,8 +64,6 @@ KNOWN_DIFFERENCES = [
     known(case("Tensor.__pow__", lambda m, x, y: x ** y, np.float32([1.5, 2.0]), np.float32([2.0, 0.5])),
           "tinytorch raised TypeError"),
     known(error_case("Tensor.__rmatmul__", lambda m, x: [[1.0, 2.0]] @ x, (2, 2)), "tinytorch raised nothing"),
-    # the number is cast to the tensor's dtype first: [1, 2] * 2.5 gives int64 [2, 4] (a silent wrong result)
-    known(case("Tensor.__mul__", lambda m, i: i * 2.5, np.array([1, 2])), "dtype int64, torch has torch.float32"),
     known(run_case("Softmax", softmax_without_dim), "Not equal to tolerance"),
     # erf by Abramowitz & Stegun 7.1.26 is exact to ~1e-7: enough for float32, not for float64
     known(case("GELU", lambda m, x: m.GELU()(x), np.random.default_rng(0).standard_normal(6)),
@@ -123,22 +91,14 @@ KNOWN_DIFFERENCES = [
     known(case("CrossEntropyLoss", lambda m, x, t: m.CrossEntropyLoss()(x, t), (2, 4, 3), np.array([[0, 1, 3]] * 2)),
           "tinytorch raised ValueError"),
     # DELIBERATE: a negative max_norm flips every gradient's sign in torch; tinytorch raises ValueError
-    known(run_case("clip_grad_norm_", clip_with_negative_max_norm), "tinytorch raised ValueError"),
-    known(run_case("Optimizer", optimizer_param_groups), "tinytorch raised AttributeError"),
-    known(run_case("Optimizer", optimizer_state_dict), "tinytorch raised AttributeError"),
-    known(run_case("Optimizer", optimizer_subclass_with_defaults), "tinytorch raised TypeError"),
-    known(run_case("CosineSchedule", cosine_schedule_past_t_max), "tinytorch raised AttributeError"),
+    known(run_case("nn.utils.clip_grad_norm_", clip_with_negative_max_norm), "tinytorch raised ValueError"),
 
     # Reprs: torch prints every float with the same number of decimals (4 when any is not whole),
     # adds requires_grad=True, and names dtypes torch.float64 / leaves int64 implicit.
     known(case("Tensor.__repr__", lambda m, x: repr(x), np.float32([0.5, -1.25, 3.0]), grad=False),
           "tensor([ 0.5 , -1.25,  3.  ])"),
     known(case("Tensor.__repr__", lambda m, x: repr(x), np.array(2.5, dtype=np.float32), grad=False), "tensor(2.5)\n"),
-    known(case("Tensor.__repr__", lambda m, x: repr(x), np.float32([1.0, 2.0])), "requires_grad=True"),
     known(case("Tensor.__repr__", lambda m, x: repr(x), np.float64([1.0, 2.0]), grad=False), "dtype=torch.float64"),
-    known(case("Tensor.__repr__", lambda m, i: repr(i), np.array([1, 2])), "dtype=int64"),
-    known(case("Parameter", lambda m, x: repr(m.Parameter(x)), np.float32([1.0, 2.0]), grad=False),
-          "requires_grad=True"),
     known(case("Dropout", lambda m: repr(m.Dropout(0.25))), "inplace=False"),
 ]
 

@@ -188,3 +188,188 @@ def test_autograd_behaviour_matches_torch(check):
 def test_tensor_constructor_gives_float32_from_any_numbers_as_torch_Tensor_does():
     for data in ([1, 2, 3], [[1.5, 2.0]], np.arange(4), np.ones(3), 2.0):
         assert_same_run(lambda m: m.Tensor(data) if np.ndim(data) else m.Tensor([data]))
+
+
+PROMOTION = [
+    case("Tensor.__mul__", lambda m, i: i * 2.5, np.array([1, 2])),  # int × Python float → float32
+    case("Tensor.__truediv__", lambda m, i: i / 2, np.array([1, 3])),
+    case("Tensor.__add__", lambda m, i, x: i + x, np.array([1, 2]), np.float32([0.5, 0.25])),
+    case("Tensor.sum", lambda m, i: i.sum(), np.array([1, 2], dtype=np.int32)),
+    case("Tensor.sqrt", lambda m, i: i.sqrt(), np.array([1, 4])),
+    error_case("tensor", lambda m: m.tensor([1, 2], requires_grad=True)),
+    error_case("Tensor.mean", lambda m, i: i.mean(), np.array([1, 2])),
+]
+
+
+@pytest.mark.parametrize("check", PROMOTION)
+def test_dtype_promotion_matches_torch(check):
+    check()
+
+
+X = (2, 3, 4)
+
+SHAPES_AND_MATHS = [
+    case("Tensor.view", lambda m, x: x.view(6, 4), X),
+    case("Tensor.view", lambda m, x: x.view(-1), X),
+    case("Tensor.flatten", lambda m, x: x.flatten(), X),
+    case("Tensor.flatten", lambda m, x: x.flatten(1), X),
+    case("Tensor.flatten", lambda m, x: x.flatten(0, 1), X),
+    case("Tensor.unsqueeze", lambda m, x: x.unsqueeze(1), X),
+    case("Tensor.unsqueeze", lambda m, x: x.unsqueeze(-1), X),
+    case("Tensor.squeeze", lambda m, x: x.squeeze(), (2, 1, 3, 1)),
+    case("Tensor.squeeze", lambda m, x: x.squeeze(1), (2, 1, 3)),
+    case("Tensor.squeeze", lambda m, x: x.squeeze(0), (2, 1, 3)),
+    case("Tensor.permute", lambda m, x: x.permute(2, 0, 1), X),
+    case("Tensor.permute", lambda m, x: x.permute((1, 2, 0)), X),
+    case("Tensor.clone", lambda m, x: x.clone() * 2, X),
+    case("Tensor.abs", lambda m, x: x.abs(), X),
+    case("Tensor.min", lambda m, x: x.min(), X),
+    case("Tensor.min", lambda m, x: x.min(1), X),
+    case("Tensor.min", lambda m, x: x.min(dim=-1, keepdim=True), X),
+    case("Tensor.argmin", lambda m, x: x.argmin(), X),
+    case("Tensor.argmin", lambda m, x: x.argmin(dim=2), X),
+    case("Tensor.float", lambda m, x: x.double().float() * 3, X),
+    case("Tensor.double", lambda m, x: x.double() * 3, X),
+    case("Tensor.long", lambda m, x: (x * 10).long(), X),
+    case("Tensor.to", lambda m, x: x.to(m.float64), X),
+    case("Tensor.dim", lambda m, x: x.dim(), X),
+    case("Tensor.tolist", lambda m, i: i.tolist(), np.array([[1, 2], [3, 4]])),
+    case("Tensor.data", lambda m, x: m.tensor(x.data.tolist()), (3,)),
+    error_case("Tensor.view", lambda m, x: x.transpose(0, 1).view(-1), (2, 3)),
+    error_case("Tensor.permute", lambda m, x: x.permute(0, 0), (2, 3)),
+    error_case("Tensor.unsqueeze", lambda m, x: x.unsqueeze(3), (2, 3)),
+]
+
+
+@pytest.mark.parametrize("check", SHAPES_AND_MATHS)
+def test_shape_operations_and_maths_match_torch(check):
+    check()
+
+
+COMPARISONS = [case(f"Tensor.__{name}__", (lambda op: lambda m, x, y: op(x, y))(op), (3, 4), (4,), grad=False)
+               for name, op in [("eq", lambda a, b: a == b), ("ne", lambda a, b: a != b),
+                                ("lt", lambda a, b: a < b), ("le", lambda a, b: a <= b),
+                                ("gt", lambda a, b: a > b), ("ge", lambda a, b: a >= b)]]
+COMPARISONS += [
+    case("Tensor.__eq__", lambda m, x: (x == x) * 1, (3,), grad=False),
+    case("Tensor.__bool__", lambda m, x: bool(x > 0), (1,), grad=False),
+    error_case("Tensor.__bool__", lambda m, x: bool(x), (3,)),
+    case("Tensor.__array__", lambda m, x: np.asarray(x.detach()), (2, 3)),
+]
+
+
+@pytest.mark.parametrize("check", COMPARISONS)
+def test_comparisons_match_torch(check):
+    check()
+
+
+def in_place_updates(m):
+    x = m.tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    x += 1
+    x -= m.tensor([0.5, 0.25, 0.0])
+    x *= 2
+    x /= 4
+    x.add_(1).sub_(m.tensor(0.5)).mul_(3).div_(2)
+    snapshot = x.clone()
+    x.copy_(m.tensor([9.0, 8.0, 7.0]))
+    copied = x.clone()
+    x.fill_(2.5)
+    filled = x.clone()
+    return snapshot, copied, filled, x.zero_()
+
+
+def manual_sgd_under_no_grad(m):
+    w = m.tensor([1.0, -2.0], requires_grad=True)
+    for _ in range(3):
+        loss = (w * w).sum()
+        loss.backward()
+        with m.no_grad():
+            w -= 0.1 * w.grad
+        w.grad = None
+    return w, w.is_leaf
+
+
+def leaf_and_grad_fn(m):
+    a = m.tensor([1.0, 2.0]).requires_grad_()
+    b = a * 3
+    return a.is_leaf, b.is_leaf, a.grad_fn is None, b.grad_fn is not None, b.requires_grad, a.detach().requires_grad
+
+
+def second_backward(m):
+    a = m.tensor([1.0, 2.0], requires_grad=True)
+    loss = (a * a).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    return a.grad
+
+
+GRAPH = [
+    run_case(("Tensor.__iadd__", "Tensor.__isub__", "Tensor.__imul__", "Tensor.__itruediv__", "Tensor.add_",
+              "Tensor.sub_", "Tensor.mul_", "Tensor.div_", "Tensor.copy_", "Tensor.fill_", "Tensor.zero_"),
+             in_place_updates),
+    run_case(("no_grad", "Tensor.__isub__", "Tensor.grad"), manual_sgd_under_no_grad),
+    run_case(("Tensor.is_leaf", "Tensor.grad_fn", "Tensor.requires_grad_", "Tensor.detach"), leaf_and_grad_fn),
+    run_case("Tensor.backward", second_backward),
+    error_case("Tensor.backward", lambda m, x: [(y := (x * x).sum()).backward(), y.backward()], (3,)),
+    error_case("Tensor.__iadd__", lambda m: m.tensor([1.0], requires_grad=True).__iadd__(1.0)),
+    error_case("Tensor.__iadd__", lambda m: m.tensor([1, 2]).__iadd__(0.5)),
+    case("Tensor.__repr__", lambda m, x: repr(x.detach().requires_grad_()), np.float32([1.0, 2.0])),
+    case("Tensor.__repr__", lambda m, i: repr(i), np.array([1, 2])),
+    case("Tensor.__repr__", lambda m, x: repr((x * 2).detach().requires_grad_() * 1)[-22:],
+         np.float32([1.0, 2.0])),
+]
+
+
+@pytest.mark.parametrize("check", GRAPH)
+def test_autograd_api_matches_torch(check):
+    check()
+
+
+def factories(m):
+    m.manual_seed(0)
+    random = [m.rand(2, 3), m.randn((4,)), m.rand(2, dtype=m.float64)]
+    return ([m.zeros(2, 3), m.ones((2,)), m.zeros(2, dtype=m.int64), m.full((2,), 7), m.full((2,), 0.5),
+             m.zeros_like(m.ones(2, dtype=m.float64)), m.ones_like(m.zeros(3, dtype=m.int32)), m.eye(3), m.eye(2, 3),
+             m.arange(5), m.arange(1, 7, 2), m.arange(0, 1, 0.25), m.arange(3, dtype=m.float32),
+             m.tensor([1, 2]), m.tensor([1.5, 2]), m.tensor([True, False]), m.tensor(np.ones(2)),
+             m.from_numpy(np.arange(3)), m.zeros(2, requires_grad=True)],
+            [(t.shape, str(t.dtype).replace("torch.", "")) for t in random])
+
+
+def dtype_names(m):
+    return [str(m.zeros(1, dtype=d).dtype).replace("torch.", "")
+            for d in (m.float32, m.float64, m.int32, m.int64, m.bool, m.float, m.double, m.long)]
+
+
+def result_types(m):
+    i, f, d = m.tensor([1]), m.tensor([1.0]), m.tensor(1.0, dtype=m.float64)
+    return [str(t).replace("torch.", "") for t in (m.result_type(i, 2.5), m.result_type(i, f), m.result_type(f, d),
+                                                   m.result_type(i, d), m.result_type(m.tensor([True]), 1))]
+
+
+def grad_switches(m):
+    x = m.tensor([1.0], requires_grad=True)
+
+    @m.no_grad()
+    def decorated():
+        return x * 2
+    with m.no_grad():
+        with m.enable_grad():
+            inside = (x * 2).requires_grad
+    with m.set_grad_enabled(False):
+        off = (x * 2).requires_grad
+    return inside, off, decorated().requires_grad, m.is_grad_enabled()
+
+
+MAKING = [
+    run_case(("zeros", "ones", "full", "zeros_like", "ones_like", "eye", "arange", "tensor", "from_numpy", "rand",
+              "randn", "manual_seed"), factories),
+    run_case(("float32", "float64", "int32", "int64", "bool", "float", "double", "long"), dtype_names),
+    run_case("result_type", result_types),
+    run_case(("no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"), grad_switches),
+]
+
+
+@pytest.mark.parametrize("check", MAKING)
+def test_making_tensors_and_grad_switches_match_torch(check):
+    check()

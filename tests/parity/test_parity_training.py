@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 import tinytorch
+import tinytorch.nn.utils  # noqa: F401
+import tinytorch.utils.data  # noqa: F401
 from parity import TORCH, as_tensor, assert_same_run, compare, covers, error_case, run_case, set_parameters, to_numpy
 
 STEPS = 5
@@ -107,7 +109,7 @@ def regression_training(m):
         optimizer.zero_grad()
         loss = m.MSELoss()(model(m.Tensor(x)), m.Tensor(y))
         loss.backward()
-        norms.append(m.clip_grad_norm_(model.parameters(), max_norm=1.0))
+        norms.append(m.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0))
         optimizer.step()
         losses.append(loss.item())
     return losses, norms, model.weight, model.bias
@@ -115,7 +117,7 @@ def regression_training(m):
 
 TRAINING = [
     run_case(("Sequential", "Adam", "CrossEntropyLoss", "Module.parameters"), mlp_training),
-    run_case(("Linear", "SGD", "MSELoss", "clip_grad_norm_"), regression_training),
+    run_case(("Linear", "SGD", "MSELoss", "nn.utils.clip_grad_norm_"), regression_training),
 ]
 
 
@@ -124,48 +126,121 @@ def test_training_matches_torch(check):
     check()
 
 
-def clipping(name, max_norm):
+def clipping(max_norm, norm_type=2.0):
     def scenario(m):
         params = [m.Parameter(m.Tensor(np.zeros(shape, dtype=np.float32))) for shape in ((2, 2), (3,))]
         for p, grad in zip(params, ([[3.0, 0.0], [4.0, 1.0]], [2.0, -2.0, 1.0])):
             p.grad = m.Tensor(np.array(grad, dtype=np.float32))
-        total = getattr(m, name)(params, max_norm)
+        total = m.nn.utils.clip_grad_norm_(params, max_norm, norm_type=norm_type)
         return total, [p.grad for p in params]
 
-    scenario.__name__ = f"{name}_max_norm={max_norm}"
+    scenario.__name__ = f"clip_grad_norm__max_norm={max_norm}_norm_type={norm_type}"
     return scenario
 
 
 CLIPPING = [
-    run_case("clip_grad_norm_", clipping("clip_grad_norm_", 1.0)),
-    run_case("clip_grad_norm_", clipping("clip_grad_norm_", 100.0)),  # below max_norm: unchanged
-    run_case("clip_grad_norm", clipping("clip_grad_norm", 2.5)),
+    run_case("nn.utils.clip_grad_norm_", clipping(1.0)),
+    run_case("nn.utils.clip_grad_norm_", clipping(100.0)),  # below max_norm: unchanged
+    run_case("nn.utils.clip_grad_norm_", clipping(1.0, norm_type=1.0)),
+    run_case("nn.utils.clip_grad_norm_", clipping(1.0, norm_type=float("inf"))),
 ]
 
 
 @pytest.mark.parametrize("check", CLIPPING)
-@pytest.mark.filterwarnings("ignore:`torch.nn.utils.clip_grad_norm` is now deprecated")
 def test_gradient_clipping_matches_torch(check):
     check()
 
 
-@covers("CosineSchedule")
-@pytest.mark.parametrize("total_steps, min_lr", [(10, 0.0), (4, 0.01)])
-def test_cosine_schedule_gives_cosine_annealing_lrs_learning_rates(total_steps, min_lr):
-    """CosineSchedule (warmup_steps=0) is documented to give torch's CosineAnnealingLR rates up to T_max
-    (past it they part: see KNOWN_DIFFERENCES)."""
-    def rates(optimizer, schedule):
-        seen = [schedule.get_last_lr()]
-        for _ in range(total_steps):
+def schedule(make, steps=12):
+    """The learning rates a schedule gives over `steps` optimizer steps, starting from lr 0.5."""
+    def scenario(m):
+        optimizer = m.SGD([m.Parameter(m.Tensor([1.0]))], lr=0.5)
+        scheduler = make(m, optimizer)
+        seen = [scheduler.get_last_lr()]
+        for _ in range(steps):
             optimizer.step()
-            schedule.step()
-            seen.append(schedule.get_last_lr())
+            scheduler.step()
+            seen.append(scheduler.get_last_lr() + [optimizer.param_groups[0]["lr"]])
         return seen
 
-    tt_optimizer = tinytorch.SGD([tinytorch.Parameter(tinytorch.Tensor([1.0]))], lr=0.5)
-    torch_optimizer = TORCH.SGD([TORCH.Parameter(TORCH.tensor([1.0]))], lr=0.5)
-    compare(rates(tt_optimizer, tinytorch.CosineSchedule(tt_optimizer, total_steps, min_lr=min_lr)),
-            rates(torch_optimizer, TORCH.optim.lr_scheduler.CosineAnnealingLR(torch_optimizer, total_steps, min_lr)))
+    return scenario
+
+
+SCHEDULES = [
+    # past T_max the cosine climbs back up, as PyTorch's does
+    run_case("optim.lr_scheduler.CosineAnnealingLR",
+             schedule(lambda m, o: m.optim.lr_scheduler.CosineAnnealingLR(o, T_max=5))),
+    run_case("optim.lr_scheduler.CosineAnnealingLR",
+             schedule(lambda m, o: m.optim.lr_scheduler.CosineAnnealingLR(o, 4, eta_min=0.01))),
+    run_case("optim.lr_scheduler.LinearLR", schedule(lambda m, o: m.optim.lr_scheduler.LinearLR(o))),
+    run_case("optim.lr_scheduler.LinearLR",
+             schedule(lambda m, o: m.optim.lr_scheduler.LinearLR(o, start_factor=0.1, end_factor=0.5, total_iters=3))),
+    run_case(("optim.lr_scheduler.SequentialLR", "optim.lr_scheduler.LRScheduler"), schedule(
+        lambda m, o: m.optim.lr_scheduler.SequentialLR(o, [
+            m.optim.lr_scheduler.LinearLR(o, start_factor=0.2, total_iters=3),
+            m.optim.lr_scheduler.CosineAnnealingLR(o, T_max=8)], milestones=[3]))),
+]
+
+
+@pytest.mark.parametrize("check", SCHEDULES)
+def test_learning_rate_schedules_match_torch(check):
+    check()
+
+
+def optimizer_param_groups(m):
+    weight, bias = m.Parameter(m.Tensor([1.0, -2.0])), m.Parameter(m.Tensor([0.5]))
+    optimizer = m.optim.SGD([{"params": [weight]}, {"params": [bias], "lr": 0.01}], lr=0.1, momentum=0.9)
+    for step in range(3):
+        weight.grad, bias.grad = m.Tensor([0.3, -0.1 * step]), m.Tensor([1.0])
+        optimizer.step()
+    return ([(group["lr"], group["momentum"], len(group["params"])) for group in optimizer.param_groups],
+            weight, bias)
+
+
+def optimizer_state_dict_round_trip(m):
+    """Adam's state_dict: the same keys and per-parameter state as torch, and a loaded copy steps the same."""
+    def fresh():
+        return [m.Parameter(m.Tensor([1.0, 2.0])), m.Parameter(m.Tensor([[0.5]]))]
+
+    params = fresh()
+    optimizer = m.optim.Adam(params, lr=0.1, weight_decay=0.01)
+    for p in params:
+        p.grad = m.Tensor(np.ones(p.shape, dtype=np.float32))
+    optimizer.step()
+    state = optimizer.state_dict()
+    copies = fresh()
+    with m.no_grad():
+        for copy, p in zip(copies, params):
+            copy.copy_(p)
+    restored = m.optim.Adam(copies, lr=0.1, weight_decay=0.01)
+    restored.load_state_dict(state)
+    for p in copies:  # only the restored optimizer steps on: torch's loaded state aliases the original's
+        p.grad = m.Tensor(np.full(p.shape, 0.5, dtype=np.float32))
+    restored.step()
+    return (sorted(state), sorted(state["state"]), sorted(state["state"][0]), state["param_groups"][0]["params"],
+            params, copies)
+
+
+def optimizer_subclass_with_defaults(m):
+    # PyTorch's Optimizer takes (params, defaults) and builds param_groups from them
+    class Plain(m.optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, dict(lr=lr))
+
+    optimizer = Plain([m.Parameter(m.Tensor([1.0]))], lr=0.1)
+    return optimizer.param_groups[0]["lr"], optimizer.defaults
+
+
+OPTIMIZER_API = [
+    run_case(("optim.SGD", "Optimizer"), optimizer_param_groups),
+    run_case(("optim.Adam", "Optimizer"), optimizer_state_dict_round_trip),
+    run_case(("optim.Optimizer", "Optimizer"), optimizer_subclass_with_defaults),
+]
+
+
+@pytest.mark.parametrize("check", OPTIMIZER_API)
+def test_optimizer_api_matches_torch(check):
+    check()
 
 
 def tensor_dataset(m):
@@ -207,7 +282,15 @@ def shuffled_epoch(m):
     return [len(x) for x in seen], sorted(np.concatenate(seen).tolist())
 
 
+def collated(m):
+    """default_collate of numbers, arrays, tuples and dicts: batches with torch's dtypes and structure."""
+    samples = [{"x": np.full(2, i, dtype=np.float32), "label": i, "weight": 0.5 * i, "pair": (i, float(i))}
+               for i in range(3)]
+    return m.utils.data.default_collate(samples)
+
+
 DATA = [
+    run_case("utils.data.default_collate", collated),
     run_case(("TensorDataset", "Dataset"), tensor_dataset),
     run_case(("DataLoader", "TensorDataset"), loader_batches(3, False)),
     run_case(("DataLoader", "TensorDataset"), loader_batches(3, True)),
