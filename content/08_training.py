@@ -518,7 +518,7 @@ def _optimizer_arrays(optimizer):
 
 def save_checkpoint(path, model, optimizer=None, **metadata):
     """Write model (and optimizer) state and JSON metadata to an .npz file at `path` (no pickle)."""
-    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
+    arrays = {f"model/{name}": value.numpy() for name, value in model.state_dict().items()}  # Tensors -> arrays
     # HINT: when optimizer is given, add _optimizer_arrays(optimizer) and "optimizer_config": np.array(json.dumps(
     # HINT: {"class": type(optimizer).__name__, "hyper": _hyper_parameters(optimizer)})); always add
     # HINT: "metadata": np.array(json.dumps(metadata)); then with open(path, "wb") as f: np.savez(f, **arrays)

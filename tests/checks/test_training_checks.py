@@ -160,7 +160,7 @@ def load_state_but_not_hyper_parameters(path, model, optimizer=None):
 
 
 def save_metadata_with_pickle(path, model, optimizer=None, **metadata):
-    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
+    arrays = {f"model/{name}": value.numpy() for name, value in model.state_dict().items()}
     arrays.update(training._optimizer_arrays(optimizer))
     config = {"class": type(optimizer).__name__, "hyper": training._hyper_parameters(optimizer)}
     arrays["optimizer_config"] = np.array(json.dumps(config))

@@ -244,7 +244,7 @@ def _optimizer_arrays(optimizer):
 
 def save_checkpoint(path, model, optimizer=None, **metadata):
     """Write model (and optimizer) state and JSON metadata to an .npz file at `path` (no pickle)."""
-    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
+    arrays = {f"model/{name}": value.numpy() for name, value in model.state_dict().items()}  # Tensors -> arrays
     if optimizer is not None:
         arrays.update(_optimizer_arrays(optimizer))
         config = {"class": type(optimizer).__name__, "hyper": _hyper_parameters(optimizer)}
