@@ -795,6 +795,45 @@ same = np.array_equal(restored(Tensor(X_test.reshape(len(X_test), -1))).data, lo
 print(f"checkpoint: {buffer.getbuffer().nbytes:,} bytes; restored model gives identical logits: {same}")
 
 # %% [markdown]
+# **A model written as a class**, the way most PyTorch code is: `super().__init__()` first, a `ModuleList`
+# for a variable number of hidden layers. The same model with its hidden layers in a plain Python list
+# runs just as well — but `parameters()` no longer sees them, so an optimizer would never train them.
+
+# %%
+class MLP(Module):
+    def __init__(self, widths):
+        super().__init__()
+        self.hidden = ModuleList([Linear(a, b) for a, b in zip(widths[:-2], widths[1:-1])])
+        self.act = ReLU()
+        self.out = Linear(widths[-2], widths[-1])
+
+    def forward(self, x):
+        for layer in self.hidden:
+            x = self.act(layer(x))
+        return self.out(x)
+
+
+class PlainListMLP(MLP):
+    def __init__(self, widths):
+        super().__init__(widths)
+        self.layers = list(self.hidden)  # the same layers, in a plain list...
+        del self.hidden                  # ...and no longer in the registered ModuleList
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = self.act(layer(x))
+        return self.out(x)
+
+
+mlp = MLP([64, 32, 32, 10])
+print(mlp)
+for model_class in (MLP, PlainListMLP):
+    candidate = model_class([64, 32, 32, 10])
+    print(f"{model_class.__name__:<13} output {candidate(Tensor(X_test[:5].reshape(5, -1))).shape}, "
+          f"parameters() sees {sum(p.numel() for p in candidate.parameters()):>5} numbers: "
+          f"{[name for name, _ in candidate.named_parameters()]}")
+
+# %% [markdown]
 # ## Systems analysis · measured
 #
 # We study the classic MNIST-sized MLP **784 → 256 → 128 → 10** (ReLU between the layers).
