@@ -471,7 +471,7 @@ def plot_history(history, path=None):
 # A long run must survive a crash, and the best model must be kept for later. A **checkpoint** stores
 # everything the run needs to continue as if nothing had happened:
 #
-# * the model's `state_dict()` (module 03): name → array;
+# * the model's `state_dict()` (module 03): name → Tensor, saved as a numpy array;
 # * the optimizer's state: Adam's `exp_avg`, `exp_avg_sq` and `step` for every parameter, SGD's momentum
 #   buffers — without them a resumed Adam run restarts its moment estimates and bias correction from zero,
 #   and the next steps differ — plus its hyper-parameters (`lr` may have been changed by a schedule);

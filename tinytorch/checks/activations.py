@@ -20,7 +20,8 @@ def _quietly(fn, *args):
 
 def _behaves_like_a_module(Activation, instance, name):
     assert isinstance(instance, Module), \
-        f"{name} should be a subclass of Module (class {name}(Module)), as torch.nn.{name} is; got {type(instance).__mro__}"
+        f"{name} should be a subclass of Module (class {name}(Module)), as torch.nn.{name} is; " \
+        f"its bases are {[base.__name__ for base in type(instance).__mro__[1:]]}"
     assert list(instance.parameters()) == [], f"{name} has no parameters, so {name}().parameters() should be empty"
     x_np = _rng.standard_normal((3, 4)).astype(np.float32)
     x = Tensor(x_np)

@@ -85,7 +85,7 @@ class Softmax(Module):
 
     def __init__(self, dim=-1):
         super().__init__()
-        if isinstance(dim, bool) or not isinstance(dim, int):
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
             raise TypeError(f"Softmax: dim must be an int, got {dim!r} ({type(dim).__name__})")
         self.dim = dim
 

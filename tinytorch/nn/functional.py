@@ -53,7 +53,7 @@ def log_softmax(input, dim):
     so its gradient, softmax(input), does not depend on it.
     """
     _require_tensor(input, "log_softmax")
-    if isinstance(dim, bool) or not isinstance(dim, int):
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"log_softmax(): dim must be an int, got {dim!r}")
     if not -input.ndim <= dim < input.ndim:
         raise IndexError(f"log_softmax(dim={dim}): dim is out of range for a tensor of shape {input.shape}")
