@@ -24,9 +24,14 @@
 # 5. **measure**: overflow of the naive formulas, time per element of each activation, and the memory
 #    an activation allocates.
 #
-# Each activation is a small class with a `forward(x)` method, called like a function: `ReLU()(x)`.
-# It reads the numbers of `x.data`, computes with numpy, and returns a **new** Tensor with the input's
-# dtype, leaving `x` untouched. (Module 06 will teach these same classes to compute gradients.)
+# Each activation is a small class with a `forward(input)` method, called like a function: `ReLU()(x)`.
+# It reads the numbers of `input.data`, computes with numpy, and returns a **new** Tensor with the input's
+# dtype, leaving the input untouched. (Module 06 will teach these same classes to compute gradients.)
+#
+# As in PyTorch, each activation is a subclass of `Module`, the base class of every layer. Module 03
+# builds `Module` from scratch; here we take the package's finished one, which gives every activation
+# `__call__` (so `ReLU()(x)` runs `forward`) and PyTorch's `print` format (`ReLU()`, `Softmax(dim=1)`).
+# You write only `forward`.
 
 # %% [markdown]
 # ## Part 1 · Why non-linearity: ReLU
@@ -40,8 +45,8 @@
 # Since AlexNet (2012) it has been the default activation of most vision networks.
 #
 # Every activation in this module follows the same pattern, which the first cell sets up:
-# check that the input is a Tensor, compute on `x.data` with numpy, and wrap the result with
-# `_like(result, x)`, which keeps the input's floating dtype (float64 in → float64 out, as in PyTorch).
+# check that the input is a Tensor, compute on `input.data` with numpy, and wrap the result with
+# `_like(result, input)`, which keeps the input's floating dtype (float64 in → float64 out, as in PyTorch).
 
 # %%
 #| export
@@ -50,6 +55,7 @@ import math
 
 import numpy as np
 
+from tinytorch.core.layers import Module  # module 03 builds it; an activation only adds forward
 from tinytorch.core.tensor import Tensor
 
 
@@ -64,21 +70,16 @@ def _like(result, x):
     return Tensor(np.asarray(result, dtype=dtype), dtype=dtype)
 
 
-class ReLU:
+class ReLU(Module):
     """max(x, 0) element-wise, as torch.nn.ReLU."""
 
-    def forward(self, x):
-        _require_tensor(x, "ReLU")
-        # HINT: np.maximum(x.data, 0) makes a new array (never write into x.data); wrap it with _like(result, x).
+    def forward(self, input):
+        _require_tensor(input, "ReLU")
+        # HINT: np.maximum(input.data, 0) makes a new array (never write into input.data); wrap it with
+        # HINT: _like(result, input).
         ### BEGIN SOLUTION
-        return _like(np.maximum(x.data, 0), x)
+        return _like(np.maximum(input.data, 0), input)
         ### END SOLUTION
-
-    def __call__(self, x):
-        return self.forward(x)
-
-    def __repr__(self):
-        return "ReLU()"
 
 
 # %% [markdown]
@@ -110,23 +111,17 @@ check_relu(ReLU)
 
 # %%
 #| export
-class Sigmoid:
+class Sigmoid(Module):
     """1 / (1 + exp(-x)) element-wise, computed without overflow for any x, as torch.nn.Sigmoid."""
 
-    def forward(self, x):
-        _require_tensor(x, "Sigmoid")
-        # HINT: z = np.exp(-np.abs(x.data)) never overflows; return 1 / (1 + z) where x >= 0 and
-        # HINT: z / (1 + z) elsewhere (np.where), wrapped with _like(result, x).
+    def forward(self, input):
+        _require_tensor(input, "Sigmoid")
+        # HINT: z = np.exp(-np.abs(input.data)) never overflows; return 1 / (1 + z) where input >= 0 and
+        # HINT: z / (1 + z) elsewhere (np.where), wrapped with _like(result, input).
         ### BEGIN SOLUTION
-        z = np.exp(-np.abs(x.data))
-        return _like(np.where(x.data >= 0, 1 / (1 + z), z / (1 + z)), x)
+        z = np.exp(-np.abs(input.data))
+        return _like(np.where(input.data >= 0, 1 / (1 + z), z / (1 + z)), input)
         ### END SOLUTION
-
-    def __call__(self, x):
-        return self.forward(x)
-
-    def __repr__(self):
-        return "Sigmoid()"
 
 
 # %% [markdown]
@@ -151,21 +146,15 @@ check_sigmoid(Sigmoid)
 
 # %%
 #| export
-class Tanh:
+class Tanh(Module):
     """tanh(x) element-wise, as torch.nn.Tanh."""
 
-    def forward(self, x):
-        _require_tensor(x, "Tanh")
-        # HINT: np.tanh(x.data) is stable for any x; wrap it with _like(result, x).
+    def forward(self, input):
+        _require_tensor(input, "Tanh")
+        # HINT: np.tanh(input.data) is stable for any input; wrap it with _like(result, input).
         ### BEGIN SOLUTION
-        return _like(np.tanh(x.data), x)
+        return _like(np.tanh(input.data), input)
         ### END SOLUTION
-
-    def __call__(self, x):
-        return self.forward(x)
-
-    def __repr__(self):
-        return "Tanh()"
 
 
 # %% [markdown]
@@ -250,33 +239,31 @@ check_erf(erf)
 
 # %%
 #| export
-class GELU:
+class GELU(Module):
     """x * Phi(x), exact via erf (approximate='none', the default) or the tanh formula, as torch.nn.GELU."""
 
     def __init__(self, approximate="none"):
+        super().__init__()
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
-    def forward(self, x):
-        _require_tensor(x, "GELU")
-        # HINT: exact: 0.5 * v * (1 + erf(v / math.sqrt(2))) with v = x.data; if self.approximate == "tanh":
+    def forward(self, input):
+        _require_tensor(input, "GELU")
+        # HINT: exact: 0.5 * v * (1 + erf(v / math.sqrt(2))) with v = input.data; if self.approximate == "tanh":
         # HINT: 0.5 * v * (1 + np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v * v * v))).
-        # HINT: Use math.sqrt (a Python float), not np.sqrt, so float32 stays float32. Wrap with _like(result, x).
+        # HINT: Use math.sqrt (a Python float), not np.sqrt, so float32 stays float32. Wrap with _like(result, input).
         ### BEGIN SOLUTION
-        v = x.data
+        v = input.data
         if self.approximate == "tanh":
             result = 0.5 * v * (1 + np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v * v * v)))
         else:
             result = 0.5 * v * (1 + erf(v / math.sqrt(2)))
-        return _like(result, x)
+        return _like(result, input)
         ### END SOLUTION
 
-    def __call__(self, x):
-        return self.forward(x)
-
-    def __repr__(self):
-        return f"GELU(approximate={self.approximate!r})"
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
 
 
 # %% [markdown]
@@ -297,7 +284,8 @@ check_gelu(GELU)
 #
 # It is not element-wise: each output depends on the whole row. `Softmax(dim=-1)` normalises along one
 # dimension (PyTorch's argument name `dim`), the last one by default — the class dimension of a
-# `(batch, classes)` tensor, or the key dimension of attention scores in module 12.
+# `(batch, classes)` tensor, or the key dimension of attention scores in module 12. (PyTorch's
+# `nn.Softmax()` without a `dim` guesses one and warns; always pass `dim`, and the code runs on both.)
 #
 # **Overflow again.** Logits of 1000 give `exp(1000) = inf` and `inf / inf = nan`. The fix: softmax does not
 # change when the same constant c is subtracted from every score in the row,
@@ -312,29 +300,29 @@ check_gelu(GELU)
 
 # %%
 #| export
-class Softmax:
+class Softmax(Module):
     """exp(x) / sum(exp(x)) along `dim`, with the row maximum subtracted first, as torch.nn.Softmax."""
 
     def __init__(self, dim=-1):
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Softmax: dim must be an int, got {dim!r} ({type(dim).__name__})")
         self.dim = dim
 
-    def forward(self, x):
-        _require_tensor(x, "Softmax")
-        if not -x.ndim <= self.dim < x.ndim:
-            raise IndexError(f"Softmax(dim={self.dim}): dim is out of range for a tensor of shape {x.shape}")
-        # HINT: shifted = x.data - np.max(x.data, axis=self.dim, keepdims=True); e = np.exp(shifted);
-        # HINT: divide by np.sum(e, axis=self.dim, keepdims=True) and wrap with _like(result, x).
+    def forward(self, input):
+        _require_tensor(input, "Softmax")
+        if not -input.ndim <= self.dim < input.ndim:
+            raise IndexError(f"Softmax(dim={self.dim}): dim is out of range for a tensor of shape {input.shape}")
+        # HINT: shifted = input.data - np.max(input.data, axis=self.dim, keepdims=True); e = np.exp(shifted);
+        # HINT: divide by np.sum(e, axis=self.dim, keepdims=True) and wrap with _like(result, input).
         ### BEGIN SOLUTION
-        shifted = x.data - np.max(x.data, axis=self.dim, keepdims=True)
+        shifted = input.data - np.max(input.data, axis=self.dim, keepdims=True)
         exps = np.exp(shifted)
-        return _like(exps / np.sum(exps, axis=self.dim, keepdims=True), x)
+        return _like(exps / np.sum(exps, axis=self.dim, keepdims=True), input)
         ### END SOLUTION
 
-    def __call__(self, x):
-        return self.forward(x)
-
-    def __repr__(self):
-        return f"Softmax(dim={self.dim})"
+    def extra_repr(self):
+        return f"dim={self.dim}"
 
 
 # %% [markdown]

@@ -4,13 +4,14 @@
 # A neural network is a stack of layers, and almost every layer owns numbers that training will change:
 # its **parameters**. This module builds the machinery PyTorch calls `torch.nn`: a `Parameter`, a
 # `Module` base class that finds every parameter inside a model, the `Linear` layer that does nearly all
-# the arithmetic of a multi-layer perceptron, `Sequential` to stack layers, and `Dropout`.
+# the arithmetic of a multi-layer perceptron, the containers `Sequential` and `ModuleList`, and `Dropout`.
 #
 # ```text
 # Connection map
 #   Prerequisites : 01 Tensor (x @ W.T + b, broadcasting, views)
-#                   02 Activations (ReLU between layers)
-#   Focus (03)    : Parameter, Module (parameters, train/eval, state_dict), Linear, Sequential, Dropout
+#                   02 Activations (ReLU between layers; they are Modules too)
+#   Focus (03)    : Parameter, Module (registration, parameters, train/eval, state_dict), Linear,
+#                   Sequential, ModuleList, Dropout
 #   Unlocks       : 04 Losses     (a model's output to score)
 #                   06 Autograd   (gradients for every Parameter)
 #                   07 Optimizers (model.parameters() is what they update)
@@ -19,13 +20,15 @@
 #
 # ## Learning objectives
 # By the end you will be able to
-# 1. write a `Module` that finds every `Parameter` in a model, however deeply nested, with PyTorch's
-#    names (`"0.weight"`, `"fc1.bias"`);
-# 2. implement `Linear` exactly as PyTorch does: weight of shape `(out_features, in_features)`,
+# 1. explain how a `Module` registers the Parameters and sub-Modules assigned to it, why its subclasses
+#    must call `super().__init__()`, and why a plain Python list of layers is not registered;
+# 2. list every `Parameter` of a model, however deeply nested, with PyTorch's names (`"0.weight"`,
+#    `"fc1.bias"`), each once, even when modules are shared or refer back to their parent;
+# 3. implement `Linear` exactly as PyTorch does: weight of shape `(out_features, in_features)`,
 #    output `x @ W.T + b`, weights and bias drawn from U(−1/√in, 1/√in);
-# 3. stack layers with `Sequential`, and switch `Dropout` between training and evaluation;
-# 4. save and restore a model's numbers with `state_dict()` / `load_state_dict()`;
-# 5. **measure**: parameter memory against activation memory as the batch grows, the FLOPs and
+# 4. stack layers with `Sequential` and `ModuleList`, and switch `Dropout` between training and evaluation;
+# 5. save and restore a model's numbers with `state_dict()` / `load_state_dict()`;
+# 6. **measure**: parameter memory against activation memory as the batch grows, the FLOPs and
 #    GFLOP/s of a forward pass, the cost of the `(out, in)` layout, and why initialisation scale matters.
 #
 # Work top to bottom: fill in the code where it says `# YOUR CODE HERE`, and run each check cell.
@@ -43,15 +46,28 @@
 # ```python
 # class MLP(Module):
 #     def __init__(self):
+#         super().__init__()          # first: creates the registries below
 #         self.fc1 = Linear(784, 128)
 #         self.fc2 = Linear(128, 10)
 #     def forward(self, x):
-#         return self.fc2(relu(self.fc1(x)))
+#         return self.fc2(F.relu(self.fc1(x)))
 # ```
 #
-# `model(x)` calls `forward(x)`. Nothing registers the layers explicitly: the Module looks through its
-# own attributes (`vars(self)`, in the order they were assigned) and treats every attribute that is a
-# `Module` — or a list or tuple of Modules — as a **child**. Parameters are then found recursively:
+# `model(x)` calls `forward(x)`. Nothing registers the layers explicitly: `Module.__setattr__` runs on
+# every `self.name = value`, and when the value is a `Parameter` it is recorded in the module's
+# `_parameters` dict, when it is a `Module` in its `_modules` dict (the module's **children**); anything
+# else is an ordinary attribute. Reading `model.fc1` finds it there again (`__getattr__`). Those dicts are
+# created by `Module.__init__`, which is why every subclass must call `super().__init__()` before it
+# assigns a layer — forget it, and the assignment raises
+# `AttributeError: cannot assign module before Module.__init__() call`, exactly as in PyTorch.
+#
+# **A plain list is not registered.** `self.layers = [Linear(4, 4), Linear(4, 4)]` assigns a `list`, not a
+# Module, so `__setattr__` stores it as an ordinary attribute: `parameters()` never sees those layers, the
+# optimizer never updates them, and a checkpoint never saves them — silently. Looking inside every list
+# would be guessing (a list may hold anything), so PyTorch doesn't, and neither do we. The fix is
+# `ModuleList` (Part 3): a Module that holds a list of Modules and registers each one.
+#
+# Parameters are then found recursively, through `named_modules()`:
 #
 # ```text
 # MLP                      named_parameters()
@@ -62,17 +78,24 @@
 # ```
 #
 # The order is PyTorch's: a module's own parameters first, then each child's, depth first; the name is
-# the dotted path of attributes. A parameter shared by two layers (tied weights) is listed once — an
-# optimizer must not update it twice. `parameters()` returns an iterator, like PyTorch; wrap it in
-# `list()` to count.
+# the dotted path of attributes. A module or parameter reached twice (shared layers, tied weights) is
+# listed once — an optimizer must not update it twice — and a module that keeps a reference to its parent
+# must not send the walk round in circles forever. One **memo** set of the modules already visited solves
+# both. `parameters()` returns an iterator, like PyTorch; wrap it in `list()` to count.
 #
-# Your task: `named_parameters()`. The rest of `Module` is given; `train()` is yours in Part 4 and
-# `load_state_dict()` in Part 5, each added to the class in its own cell.
+# A module can also hold **buffers**: Tensors that are state but not trained (a running mean, a fixed
+# mask). `register_buffer(name, tensor)` records them: they are saved in the `state_dict` (Part 5) but
+# never returned by `parameters()`.
+#
+# Your task: `named_modules()`. The rest of `Module` is given: read `__setattr__` and `_named_members`;
+# `train()` is yours in Part 4 and `load_state_dict()` in Part 5, each added to the class in its own cell.
 
 # %%
 #| export
 #| default_exp core.layers
-from collections import OrderedDict
+import math
+import numbers
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
@@ -81,8 +104,8 @@ from tinytorch.random import default_generator
 
 
 class Parameter(Tensor):
-    """A Tensor that training updates: `requires_grad` is True. A Tensor's dtype is kept (float64 for
-    gradient checks); anything else becomes float32, as for Tensor."""
+    """A Tensor that training updates, as torch.nn.Parameter: `requires_grad` is True unless told otherwise.
+    A Tensor's dtype is kept (float64 for gradient checks); anything else becomes float32, as for Tensor."""
 
     def __init__(self, data, requires_grad=True):
         super().__init__(data, dtype=data.dtype if isinstance(data, Tensor) else None)
@@ -96,10 +119,39 @@ def _dotted(prefix, name):
     return f"{prefix}.{name}" if prefix else name
 
 
-class Module:
-    """Base class of every layer and model, like torch.nn.Module. Subclasses define `forward`."""
+def _require_module(value, what):
+    """TypeError naming `what` unless value is a Module instance (or None, an empty slot)."""
+    if value is None or isinstance(value, Module):
+        return
+    if isinstance(value, type) and issubclass(value, Module):
+        raise TypeError(f"{what} is the class {value.__name__}, not a Module: create one with {value.__name__}()")
+    named = callable(value) and hasattr(value, "__name__")
+    kind = f"the function {value.__name__}" if named else f"{type(value).__name__} {value!r:.60}"
+    raise TypeError(f"{what} is {kind}, not a Module: only Modules can be registered "
+                    "(an activation is a Module whose forward calls the function)")
 
-    training = True  # train() and eval() set it on each instance
+
+def _format(module, child_lines):
+    """PyTorch's layout: `Name(extra)` on one line for a leaf; otherwise the extra_repr lines and the
+    `(name): child` lines, each indented by two spaces, between `Name(` and `)`."""
+    extra = module.extra_repr()
+    lines = (extra.split("\n") if extra else []) + child_lines
+    if not child_lines and len(lines) <= 1:
+        return f"{type(module).__name__}({extra})"
+    return f"{type(module).__name__}(\n  " + "\n".join(lines).replace("\n", "\n  ") + "\n)"
+
+
+class Module:
+    """Base class of every layer and model, as torch.nn.Module. A subclass calls super().__init__() first,
+    assigns its Parameters and sub-Modules as attributes (they are registered) and defines forward."""
+
+    def __init__(self):
+        # object.__setattr__ bypasses Module.__setattr__, which needs these registries to exist already
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_modules", {})
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -107,71 +159,187 @@ class Module:
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
+    # Registration: `self.name = value` records Parameters and Modules; other values are plain attributes.
+    def __setattr__(self, name, value):
+        state = self.__dict__
+        if isinstance(value, (Parameter, Module)):
+            if "_modules" not in state:
+                kind = "parameters" if isinstance(value, Parameter) else "module"
+                raise AttributeError(f"cannot assign {kind} before Module.__init__() call: "
+                                     f"{type(self).__name__}.__init__ must start with super().__init__()")
+            registry = self._parameters if isinstance(value, Parameter) else self._modules
+            self._forget(name, keep=registry)  # a name lives in one place; a replaced one keeps its position
+            registry[name] = value
+        elif name in state.get("_parameters", ()):
+            self.register_parameter(name, value)  # only a Parameter or None fits a parameter's name
+        elif name in state.get("_modules", ()):
+            _require_module(value, f"{type(self).__name__}.{name}")
+            self._modules[name] = value
+        elif name in state.get("_buffers", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} (Tensor or None expected)")
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # Python calls __getattr__ only when ordinary lookup fails: registered members live in the registries
+        state = self.__dict__
+        if "_modules" not in state and name in ("training", "_parameters", "_buffers", "_modules"):
+            raise AttributeError(f"{type(self).__name__} has no {name}: its __init__ must call "
+                                 "super().__init__() before anything else")
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if name in state.get(registry, ()):
+                return state[registry][name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name):
+        if name in self._parameters or name in self._buffers or name in self._modules:
+            self._forget(name)
+        else:
+            object.__delattr__(self, name)
+
+    def _forget(self, name, keep=None):
+        """Remove `name` from the attributes and from every registry except `keep`."""
+        self.__dict__.pop(name, None)
+        for registry in (self._parameters, self._buffers, self._modules):
+            if registry is not keep:
+                registry.pop(name, None)
+        self._non_persistent_buffers.discard(name)
+
+    def _check_new_name(self, name, registry, kind):
+        """Validate a name before register_parameter/register_buffer/add_module store it in `registry`."""
+        if "_modules" not in self.__dict__:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call: "
+                                 f"{type(self).__name__}.__init__ must start with super().__init__()")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if name == "" or "." in name:
+            raise KeyError(f"{kind} name can't be empty or contain '.', got {name!r}")
+        if hasattr(self, name) and name not in getattr(self, registry):
+            raise KeyError(f"attribute {name!r} already exists")
+
+    def register_parameter(self, name, param):
+        """Record `param` (a Parameter, or None for an empty slot such as a missing bias) under `name`."""
+        self._check_new_name(name, "_parameters", "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign {type(param).__name__} as parameter {name!r} (Parameter or None expected)")
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Record a Tensor that is state but not trained: in state_dict() when persistent, never in parameters()."""
+        self._check_new_name(name, "_buffers", "buffer")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign {type(tensor).__name__} as buffer {name!r} (Tensor or None expected)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name, module):
+        """Record `module` (or None) as the child `name`; containers use this with names "0", "1", ..."""
+        self._check_new_name(name, "_modules", "module")
+        _require_module(module, f"{type(self).__name__}: module {name!r}")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    # Traversal: every walk goes through named_modules(), so one memo set serves them all.
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """This module and every module below it, depth first, with dotted names ("" for the root). With
+        remove_duplicate, a memo set of the modules seen lists each once and stops cycles."""
+        # HINT: memo = set() when None; if self is already in memo, return (yield nothing). Add self to memo
+        # HINT: when remove_duplicate; yield (prefix, self); then for each (name, module) in self._modules.items()
+        # HINT: that is not None: yield from module.named_modules(memo, _dotted(prefix, name), remove_duplicate).
+        ### BEGIN SOLUTION
+        if memo is None:
+            memo = set()
+        if self in memo:
+            return
+        if remove_duplicate:
+            memo.add(self)
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module.named_modules(memo, _dotted(prefix, name), remove_duplicate)
+        ### END SOLUTION
+
+    def modules(self):
+        return (module for _, module in self.named_modules())
+
     def named_children(self):
-        """(name, module) for each direct sub-module: attributes that are Modules or lists/tuples of them."""
-        for name, value in vars(self).items():
-            if isinstance(value, Module):
-                yield name, value
-            elif isinstance(value, (list, tuple)):
-                for index, item in enumerate(value):
-                    if isinstance(item, Module):
-                        yield f"{name}.{index}", item
+        """(name, module) for each direct sub-module, in assignment order, each module once."""
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and module not in seen:
+                seen.add(module)
+                yield name, module
 
     def children(self):
         return (module for _, module in self.named_children())
 
-    def named_modules(self, prefix=""):
-        """This module and every module below it, depth first, with dotted names ("" for the root)."""
-        yield prefix, self
-        for name, child in self.named_children():
-            yield from child.named_modules(_dotted(prefix, name))
-
-    def named_parameters(self):
-        """(dotted name, Parameter) for every parameter below this module, each listed once."""
-        # HINT: walk self.named_modules(); in each module look through vars(module).items() for values that
-        # HINT: are Parameters; yield (_dotted(module_name, attribute_name), parameter), skipping any
-        # HINT: parameter already yielded (keep a set of id(parameter)).
-        ### BEGIN SOLUTION
-        seen = set()
-        for module_name, module in self.named_modules():
-            for name, value in vars(module).items():
-                if isinstance(value, Parameter) and id(value) not in seen:
+    def _named_members(self, registry, prefix, recurse, remove_duplicate):
+        """(dotted name, tensor) from the `registry` dict of this module (and of every module below it)."""
+        seen = set()  # ids: a Tensor's == compares numbers, so tensors are not set members
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        for module_name, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or id(value) in seen:
+                    continue
+                if remove_duplicate:
                     seen.add(id(value))
-                    yield _dotted(module_name, name), value
-        ### END SOLUTION
+                yield _dotted(module_name, name), value
 
-    def parameters(self):
-        return (parameter for _, parameter in self.named_parameters())
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, Parameter): a module's own parameters first, then each child's, depth first."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
-    def zero_grad(self):
-        """Forget every gradient (PyTorch's default sets them to None rather than to zeros)."""
+    def parameters(self, recurse=True):
+        return (parameter for _, parameter in self.named_parameters(recurse=recurse))
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        return (buffer for _, buffer in self.named_buffers(recurse=recurse))
+
+    def zero_grad(self, set_to_none=True):
+        """Forget every gradient: set it to None (PyTorch's default), or fill it with zeros."""
         for parameter in self.parameters():
-            parameter.grad = None
+            if set_to_none:
+                parameter.grad = None
+            elif parameter.grad is not None:
+                parameter.grad.data[...] = 0
+
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradient tracking of every parameter on or off (to freeze layers); returns self."""
+        for parameter in self.parameters():
+            parameter.requires_grad = requires_grad
+        return self
 
     def eval(self):
         return self.train(False)
 
-    def state_dict(self):
-        """Ordered name -> numpy array, copies of every parameter (what a checkpoint stores)."""
-        return OrderedDict((name, parameter.data.copy()) for name, parameter in self.named_parameters())
+    def apply(self, fn):
+        """Call fn on every child's modules, then on this module (to initialise weights); returns self."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
 
     def extra_repr(self):
+        """The text between the parentheses of this module's line in print(model); subclasses override it."""
         return ""
 
     def __repr__(self):
-        return _describe(self, self.named_children())
-
-
-def _describe(module, named_items):
-    """PyTorch-style repr: `Name(extra)` for a leaf, an indented list of `(name): item` otherwise."""
-    items = [f"  ({name}): " + repr(item).replace("\n", "\n  ") for name, item in named_items]
-    if not items:
-        return f"{type(module).__name__}({module.extra_repr()})"
-    return f"{type(module).__name__}(\n" + "\n".join(items) + "\n)"
+        return _format(self, [f"({name}): {module!r}" for name, module in self._modules.items()])
 
 
 # %% [markdown]
 # ### Check Part 1
+# The check builds models that share a module, tie a weight, keep a reference to their parent, hold a
+# plain list of layers and skip `super().__init__()`.
 
 # %%
 from tinytorch.checks.layers import check_module
@@ -201,38 +369,56 @@ check_module(Module, Parameter)
 #
 # which keeps the sum's spread roughly independent of the fan-in. Draw from
 # `default_generator()` (the generator `tinytorch.manual_seed` seeds), so runs are repeatable.
+# (`Linear(0, 3)` is allowed, as in PyTorch: no weights, and a bias of zeros; the given code sets the
+# bound to 0 then.)
 #
-# **Errors.** Feeding 5 features into `Linear(4, 2)` must fail with a message that names the layer,
-# the 4 it expected and the shape it got — the most common bug in writing a model.
+# **Errors.** The constructor checks its sizes (given). Feeding 5 features into `Linear(4, 2)` must fail
+# with a message that names the layer, the 4 it expected and the shape it got — the most common bug in
+# writing a model.
 #
 # Batch dimensions broadcast: an input of shape `(B, T, in)` gives `(B, T, out)`.
 
 # %%
 #| export
+def _check_size(value, name, layer):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{layer}: {name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 0:  # PyTorch raises RuntimeError for a negative dimension
+        raise RuntimeError(f"{layer}: {name} must be >= 0, got {value}")
+
+
 class Linear(Module):
     """y = x @ weight.T + bias, with weight (out_features, in_features), as torch.nn.Linear."""
 
     def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        _check_size(in_features, "in_features", "Linear")
+        _check_size(out_features, "out_features", "Linear")
         self.in_features, self.out_features = in_features, out_features
-        # HINT: bound = 1 / np.sqrt(in_features); rng = default_generator(); self.weight is a Parameter of
-        # HINT: rng.uniform(-bound, bound, (out_features, in_features)); self.bias a Parameter of
-        # HINT: rng.uniform(-bound, bound, out_features) when bias is True, else None.
-        ### BEGIN SOLUTION
-        bound = 1 / np.sqrt(in_features)
+        bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         rng = default_generator()
+        # HINT: self.weight is a Parameter of rng.uniform(-bound, bound, (out_features, in_features)); then
+        # HINT: self.bias is a Parameter of rng.uniform(-bound, bound, out_features) when bias is True,
+        # HINT: else self.register_parameter("bias", None) (an empty slot, as in PyTorch).
+        ### BEGIN SOLUTION
         self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)))
-        self.bias = Parameter(rng.uniform(-bound, bound, out_features)) if bias else None
+        if bias:
+            self.bias = Parameter(rng.uniform(-bound, bound, out_features))
+        else:
+            self.register_parameter("bias", None)
         ### END SOLUTION
 
-    def forward(self, x):
-        # HINT: if x.ndim == 0 or x.shape[-1] != self.in_features raise ValueError naming
-        # HINT: Linear(in, out), the expected in_features and x.shape; then return x @ self.weight.T,
+    def forward(self, input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"Linear expects a Tensor input, got {type(input).__name__}; wrap it: Tensor(x)")
+        # HINT: if input.ndim == 0 or input.shape[-1] != self.in_features raise ValueError naming
+        # HINT: Linear(in, out), the expected in_features and input.shape; then return input @ self.weight.T,
         # HINT: plus self.bias when there is one (use Tensor operations only, so 06 can differentiate them).
         ### BEGIN SOLUTION
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
             raise ValueError(f"Linear({self.in_features}, {self.out_features}) expects inputs whose last "
-                             f"dimension is {self.in_features}, got an input of shape {x.shape}")
-        output = x @ self.weight.T
+                             f"dimension is {self.in_features}, got an input of shape {input.shape}")
+        output = input @ self.weight.T
         return output if self.bias is None else output + self.bias
         ### END SOLUTION
 
@@ -249,47 +435,137 @@ from tinytorch.checks.layers import check_linear
 check_linear(Linear)
 
 # %% [markdown]
-# ## Part 3 · Sequential: a stack of layers
+# ## Part 3 · Containers: Sequential and ModuleList
 #
-# Most models of this first half of the course are a chain: the output of one layer is the input of the
-# next. `Sequential(layer0, layer1, ...)` stores the layers in order and its `forward` passes `x`
-# through each. Its layers may be Modules or any callable — the activations of module 02 are plain
-# callables, and they have no parameters.
+# **Activations are Modules too.** Module 02's `ReLU`, `Softmax`, ... are `Module` subclasses with no
+# parameters: their `forward` computes the function. PyTorch offers each twice, as a Module for
+# `Sequential` and `print(model)` (`nn.ReLU()`) and as a plain function (`F.relu`, in
+# `tinytorch.nn.functional`). Here is that whole idea in three lines, built on *your* `Module` (the package's
+# `ReLU` subclasses the package's `Module`, which is a different class from the one in this notebook):
+
+# %%
+import tinytorch.nn.functional as F
+
+
+class ReLU(Module):
+    """max(x, 0) as a Module: no parameters, forward calls the function."""
+
+    def forward(self, input):
+        return F.relu(input)
+
+
+print(ReLU(), "has", len(list(ReLU().parameters())), "parameters")
+
+# %% [markdown]
+# **Sequential.** Most models of this first half of the course are a chain: the output of one layer is
+# the input of the next. `Sequential(layer0, layer1, ...)` registers its layers as children named
+# `"0"`, `"1"`, ... (with `add_module`), so parameters are called `"0.weight"`, `"2.bias"`, and its
+# `forward` passes the input through each in turn. It accepts Modules only, like PyTorch: writing
+# `Sequential(Linear(2, 3), Softmax)` — the class, not an instance — raises a `TypeError` naming it,
+# instead of failing later inside `forward`. A model indexes like a list: `model[0]`, `len(model)`,
+# `for layer in model`, `model[1:]` (a `Sequential` again). It also accepts an `OrderedDict` of named
+# layers.
 #
-# PyTorch names a Sequential's layers by position, so parameters are called `"0.weight"`, `"2.bias"`,
-# and a model indexes like a list: `model[0]`, `len(model)`, `for layer in model`, `model[1:]`.
+# **ModuleList** is the registered list of Part 1: it holds Modules for a `forward` you write yourself
+# (a loop over blocks, layers that skip some steps) and supports `append`, `extend`, `insert`, indexing,
+# slicing, `len` and iteration. Its `print` groups identical neighbours, `(0-2): 3 x Linear(...)`, as
+# PyTorch does. Your task: `Sequential.forward`.
 
 # %%
 #| export
+def _index(container, index):
+    """An int index into `container`, negative ones counted from the end; IndexError when out of range."""
+    if not -len(container) <= index < len(container):
+        raise IndexError(f"index {index} is out of range for {type(container).__name__} of length {len(container)}")
+    return index % len(container)
+
+
 class Sequential(Module):
-    """Apply layers in order, as torch.nn.Sequential; layers may be Modules or plain callables."""
+    """Apply modules in order, as torch.nn.Sequential: Sequential(m0, m1, ...) or Sequential(OrderedDict)."""
 
-    def __init__(self, *layers):
-        self.layers = list(layers)
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for index, module in enumerate(args):
+                self.add_module(str(index), module)
 
-    def named_children(self):
-        # PyTorch names a Sequential's layers by position: "0", "1", ... (so "0.weight" in state_dict)
-        return ((str(index), layer) for index, layer in enumerate(self.layers) if isinstance(layer, Module))
-
-    def forward(self, x):
-        # HINT: x = layer(x) for each layer in self.layers, then return x.
+    def forward(self, input):
+        # HINT: input = module(input) for each module in self (iteration gives the modules in order); return it.
         ### BEGIN SOLUTION
-        for layer in self.layers:
-            x = layer(x)
-        return x
+        for module in self:
+            input = module(input)
+        return input
         ### END SOLUTION
 
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
     def __getitem__(self, index):
-        return Sequential(*self.layers[index]) if isinstance(index, slice) else self.layers[index]
+        items = list(self._modules.items())
+        if isinstance(index, slice):
+            return type(self)(OrderedDict(items[index]))  # keeps the names, as PyTorch does
+        return items[_index(self, index)][1]
 
     def __len__(self):
-        return len(self.layers)
+        return len(self._modules)
 
     def __iter__(self):
-        return iter(self.layers)
+        return iter(self._modules.values())
+
+
+class ModuleList(Module):
+    """A list of Modules, each registered (named "0", "1", ...), as torch.nn.ModuleList."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        _require_module(module, "ModuleList.insert: module")
+        modules = list(self)
+        modules.insert(index, module)
+        self._modules.clear()
+        self.extend(modules)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return ModuleList(list(self)[index])
+        return self._modules[str(_index(self, index))]
+
+    def __setitem__(self, index, module):
+        _require_module(module, f"ModuleList[{index}]")
+        self._modules[str(_index(self, index))] = module
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
 
     def __repr__(self):
-        return _describe(self, enumerate(self.layers))
+        groups = []  # [first index, last index, repr] of each run of neighbours that print the same
+        for index, module in enumerate(self):
+            text = repr(module)
+            if groups and groups[-1][2] == text:
+                groups[-1][1] = index
+            else:
+                groups.append([index, index, text])
+        return _format(self, [f"({first}): {text}" if first == last else f"({first}-{last}): {last - first + 1} x {text}"
+                              for first, last, text in groups])
 
 
 # %% [markdown]
@@ -298,7 +574,7 @@ class Sequential(Module):
 # %%
 from tinytorch.checks.layers import check_sequential
 
-check_sequential(Sequential, Linear)
+check_sequential(Sequential, ModuleList, Linear, ReLU)
 
 # %% [markdown]
 # ## Part 4 · Dropout, training mode and evaluation mode
@@ -313,46 +589,58 @@ check_sequential(Sequential, Linear)
 #
 # $$y = x \cdot \frac{m}{1-p}, \quad m \sim \text{Bernoulli}(1-p) \qquad\text{(training)};\qquad y = x \quad\text{(evaluation)}$$
 #
-# Like PyTorch, `p` must lie in `[0, 1]`; `p = 1` drops everything and gives zeros (avoid the division by
-# zero). Build the mask with numpy from `default_generator()` and apply it with a Tensor multiplication
-# (`x * Tensor(mask)`), keeping `x`'s dtype; module 06 will then differentiate it for free.
+# Like PyTorch, `p` must be a number in `[0, 1]`; `p = 1` drops everything and gives zeros (avoid the
+# division by zero). Build the mask with numpy from `default_generator()` and apply it with a Tensor
+# multiplication (`x * Tensor(mask)`), keeping `x`'s dtype; module 06 will then differentiate it for free.
+# (PyTorch's `inplace=True` overwrites the input; tinytorch never does, so it refuses that option.)
 #
 # Which mode a layer is in is its `training` flag. `model.train()` and `model.eval()` set it on the
-# model **and every module inside it**. Write `Dropout.forward`, then `train` (attached to `Module` after
-# the class, as `Module.eval()` already expects: `eval()` is `train(False)`).
+# model **and every module inside it**: like PyTorch, `train(mode)` sets its own flag and calls
+# `train(mode)` on each child, so a layer that overrides `train` is still asked. Write `Dropout.forward`,
+# then `train` (attached to `Module` after the class, as `Module.eval()` already expects: `eval()` is
+# `train(False)`).
 
 # %%
 #| export
 class Dropout(Module):
     """Inverted dropout, as torch.nn.Dropout: zero with probability p and scale by 1/(1-p) in training."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if not isinstance(p, numbers.Real):
+            raise TypeError(f"Dropout: p must be a number between 0 and 1, got {p!r} ({type(p).__name__})")
         if not 0 <= p <= 1:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p = p
+        if inplace:
+            raise NotImplementedError("Dropout(inplace=True) is not supported: tinytorch never overwrites an "
+                                      "input that autograd may need; use inplace=False")
+        self.p, self.inplace = p, inplace
 
-    def forward(self, x):
-        # HINT: in eval mode (not self.training) return x unchanged. Otherwise keep each element when
-        # HINT: default_generator().random(x.shape) >= self.p, scale kept ones by 1 / (1 - p) (by 0 when
-        # HINT: p == 1), and return x * Tensor(mask, dtype=x.dtype).
+    def forward(self, input):
+        # HINT: in eval mode (not self.training) return input unchanged. Otherwise keep each element when
+        # HINT: default_generator().random(input.shape) >= self.p, scale kept ones by 1 / (1 - p) (by 0 when
+        # HINT: p == 1), and return input * Tensor(mask, dtype=input.dtype).
         ### BEGIN SOLUTION
         if not self.training:
-            return x
+            return input
         scale = 1 / (1 - self.p) if self.p < 1 else 0.0
-        keep = default_generator().random(x.shape) >= self.p
-        return x * Tensor(keep * scale, dtype=x.dtype)
+        keep = default_generator().random(input.shape) >= self.p
+        return input * Tensor(keep * scale, dtype=input.dtype)
         ### END SOLUTION
 
     def extra_repr(self):
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 def train(self, mode=True):
-    """Set the `training` flag of this module and of every module below it; returns self."""
-    # HINT: set module.training = mode for every module in self.named_modules(), then return self.
+    """Set the `training` flag of this module and, through each child's train(), of every module below it."""
+    if not isinstance(mode, bool):
+        raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
+    # HINT: set self.training = mode, call module.train(mode) for every module in self.children(), return self.
     ### BEGIN SOLUTION
-    for _, module in self.named_modules():
-        module.training = mode
+    self.training = mode
+    for module in self.children():
+        module.train(mode)
     return self
     ### END SOLUTION
 
@@ -371,41 +659,95 @@ check_dropout(Dropout, Module)
 # %% [markdown]
 # ## Part 5 · Saving and loading: `state_dict`
 #
-# A trained model is its parameters. `state_dict()` (given in Part 1) returns an ordered mapping from
-# each parameter's name to a **copy** of its numbers; a checkpoint is that mapping written to disk
-# (module 08 does this with `np.savez`, never with pickle). `load_state_dict(state_dict)` does the
-# reverse, and it must be strict, because a silently half-loaded model is the worst kind of bug:
+# A trained model is its parameters, plus its persistent buffers. `state_dict()` (given) returns an
+# ordered mapping from each one's dotted name to a Tensor, in the order of `named_parameters()` with each
+# module's buffers after its parameters. Like PyTorch, the Tensors are *detached*: `requires_grad` is
+# off, but they share memory with the model, so they change when training changes the model. A
+# checkpoint copies them — module 08 writes them to disk with `np.savez` (never with pickle). Tied
+# weights appear under each of their names, as in PyTorch, so any model of the same shape can load them.
 #
-# * a name the model has but the checkpoint lacks (**missing**), a name the checkpoint has but the model
-#   lacks (**unexpected**), or a shape that differs — raise `RuntimeError` (PyTorch's choice) listing
-#   every problem;
-# * otherwise copy the numbers **into** the existing arrays (`parameter.data[...] = value`), so the
-#   Parameter objects an optimizer already holds see the new values.
+# `load_state_dict(state_dict, strict=True)` does the reverse, and it must be careful, because a
+# silently half-loaded model is the worst kind of bug:
 #
-# Values may be numpy arrays or Tensors (use `.data` of a Tensor).
+# * with `strict=True` (the default), a name the model has but the checkpoint lacks (**missing**) or a
+#   name the checkpoint has but the model lacks (**unexpected**) is an error; with `strict=False` they
+#   are only reported;
+# * a value that is not numbers (`_checkpoint_array` returns None) or has the wrong shape is always an error;
+# * every problem is collected and reported in one `RuntimeError` (PyTorch's choice) **before anything is
+#   copied**: a failed load leaves the model as it was;
+# * then the numbers are copied **into** the existing arrays (`tensor.data[...] = value`), so the
+#   Parameter objects an optimizer already holds see the new values;
+# * it returns PyTorch's named tuple `(missing_keys, unexpected_keys)`.
 
 # %%
 #| export
-def load_state_dict(self, state_dict):
-    """Copy a state_dict's arrays (or Tensors) into this module's parameters, in place."""
-    # HINT: own = dict(self.named_parameters()); values = {name: v.data if a Tensor else np.asarray(v)}.
-    # HINT: Collect missing names, unexpected names and shape mismatches (name, both shapes); if any,
-    # HINT: raise RuntimeError listing them all. Then own[name].data[...] = value for each entry.
+_IncompatibleKeys = namedtuple("_IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _named_state(module):
+    """(dotted name, tensor) of every parameter and persistent buffer, each module's own first; a tensor
+    reached under two names (tied weights, a shared layer) is listed under each, as PyTorch saves it."""
+    for module_name, owner in module.named_modules(remove_duplicate=False):
+        for name, value in owner._parameters.items():
+            if value is not None:
+                yield _dotted(module_name, name), value
+        for name, value in owner._buffers.items():
+            if value is not None and name not in owner._non_persistent_buffers:
+                yield _dotted(module_name, name), value
+
+
+def state_dict(self, *, prefix="", keep_vars=False):
+    """OrderedDict name -> Tensor of every parameter and persistent buffer; detached (sharing memory with
+    the model) unless keep_vars, which returns the Parameters themselves."""
+    return OrderedDict((prefix + name, value if keep_vars else Tensor(value.data, dtype=value.dtype))
+                       for name, value in _named_state(self))
+
+
+def _checkpoint_array(value):
+    """A checkpoint value (Tensor, numpy array or nested list) as a numeric numpy array, or None when it is
+    not numbers (a string, an object, a ragged list)."""
+    try:
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    except (TypeError, ValueError):
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
+def load_state_dict(self, state_dict, strict=True):
+    """Check every entry, then copy the state_dict's values into this module's tensors, in place; returns
+    _IncompatibleKeys(missing_keys, unexpected_keys)."""
+    own = dict(_named_state(self))
+    # HINT: missing = names of own not in state_dict; unexpected = names of state_dict not in own. problems: with
+    # HINT: strict, one line for the missing and one for the unexpected names (when any); for each name in both,
+    # HINT: array = _checkpoint_array(value): None -> a problem naming the name and type(value); a shape other
+    # HINT: than own[name].shape -> "size mismatch for 'name'" with both shapes. If problems: raise RuntimeError(
+    # HINT: f"Error(s) in loading state_dict for {type(self).__name__}:" + the problems); only then
+    # HINT: own[name].data[...] = array for each; return _IncompatibleKeys(missing, unexpected).
     ### BEGIN SOLUTION
-    own = dict(self.named_parameters())
-    values = {name: value.data if isinstance(value, Tensor) else np.asarray(value)
-              for name, value in state_dict.items()}
-    problems = [f"missing key {name!r}" for name in own if name not in values]
-    problems += [f"unexpected key {name!r}" for name in values if name not in own]
-    problems += [f"size mismatch for {name!r}: checkpoint has shape {value.shape}, model has {own[name].shape}"
-                 for name, value in values.items() if name in own and value.shape != own[name].shape]
+    missing = [name for name in own if name not in state_dict]
+    unexpected = [name for name in state_dict if name not in own]
+    problems = []
+    if strict and missing:
+        problems.append("Missing key(s) in state_dict: " + ", ".join(map(repr, missing)) + ".")
+    if strict and unexpected:
+        problems.append("Unexpected key(s) in state_dict: " + ", ".join(map(repr, unexpected)) + ".")
+    arrays = {name: _checkpoint_array(state_dict[name]) for name in own if name in state_dict}
+    for name, array in arrays.items():
+        if array is None:
+            problems.append(f"while copying {name!r}, expected a Tensor or numeric array from the checkpoint, "
+                            f"got {type(state_dict[name]).__name__}")
+        elif array.shape != own[name].shape:
+            problems.append(f"size mismatch for {name!r}: copying a param with shape {array.shape} from "
+                            f"checkpoint, the shape in current model is {own[name].shape}.")
     if problems:
-        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: " + "; ".join(problems))
-    for name, value in values.items():
-        own[name].data[...] = value
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
+    for name, array in arrays.items():
+        own[name].data[...] = array
+    return _IncompatibleKeys(missing, unexpected)
     ### END SOLUTION
 
 
+Module.state_dict = state_dict
 Module.load_state_dict = load_state_dict
 
 # %% [markdown]
@@ -420,7 +762,7 @@ check_state_dict(Sequential, Linear)
 # ## Use it
 #
 # A two-layer perceptron for TinyDigits (8×8 images of handwritten digits, flattened to 64 numbers)
-# with the ReLU of module 02 between the layers. Untrained, it guesses: expect accuracy near 10 %
+# with the ReLU Module of Part 3 between the layers. Untrained, it guesses: expect accuracy near 10 %
 # (one class in ten). Module 08 trains it. We also save its `state_dict` to a `.npz` file (no pickle),
 # load it into a fresh model and confirm the two models agree.
 
@@ -428,7 +770,6 @@ check_state_dict(Sequential, Linear)
 import io
 
 import tinytorch
-from tinytorch.core.activations import ReLU
 from tinytorch.datasets import load_tinydigits
 
 (_, _), (X_test, y_test) = load_tinydigits()
@@ -445,13 +786,52 @@ accuracy = (logits.argmax(dim=1).data == y_test).mean()
 print(f"logits {logits.shape}; untrained accuracy {accuracy:.1%}")
 
 buffer = io.BytesIO()
-np.savez(buffer, **model.state_dict())
+np.savez(buffer, **{name: tensor.numpy() for name, tensor in model.state_dict().items()})
 buffer.seek(0)
 restored = Sequential(Linear(64, 32), ReLU(), Dropout(0.1), Linear(32, 10)).eval()
 with np.load(buffer, allow_pickle=False) as checkpoint:
     restored.load_state_dict(dict(checkpoint))
 same = np.array_equal(restored(Tensor(X_test.reshape(len(X_test), -1))).data, logits.data)
 print(f"checkpoint: {buffer.getbuffer().nbytes:,} bytes; restored model gives identical logits: {same}")
+
+# %% [markdown]
+# **A model written as a class**, the way most PyTorch code is: `super().__init__()` first, a `ModuleList`
+# for a variable number of hidden layers. The same model with its hidden layers in a plain Python list
+# runs just as well — but `parameters()` no longer sees them, so an optimizer would never train them.
+
+# %%
+class MLP(Module):
+    def __init__(self, widths):
+        super().__init__()
+        self.hidden = ModuleList([Linear(a, b) for a, b in zip(widths[:-2], widths[1:-1])])
+        self.act = ReLU()
+        self.out = Linear(widths[-2], widths[-1])
+
+    def forward(self, x):
+        for layer in self.hidden:
+            x = self.act(layer(x))
+        return self.out(x)
+
+
+class PlainListMLP(MLP):
+    def __init__(self, widths):
+        super().__init__(widths)
+        self.layers = list(self.hidden)  # the same layers, in a plain list...
+        del self.hidden                  # ...and no longer in the registered ModuleList
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = self.act(layer(x))
+        return self.out(x)
+
+
+mlp = MLP([64, 32, 32, 10])
+print(mlp)
+for model_class in (MLP, PlainListMLP):
+    candidate = model_class([64, 32, 32, 10])
+    print(f"{model_class.__name__:<13} output {candidate(Tensor(X_test[:5].reshape(5, -1))).shape}, "
+          f"parameters() sees {sum(p.numel() for p in candidate.parameters()):>5} numbers: "
+          f"{[name for name, _ in candidate.named_parameters()]}")
 
 # %% [markdown]
 # ## Systems analysis · measured

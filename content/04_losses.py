@@ -42,6 +42,8 @@
 # Every PyTorch loss takes `reduction`: `"mean"` (the default) averages the per-element losses, `"sum"`
 # adds them, `"none"` returns them unreduced (useful to weight examples or inspect outliers).
 # `_Loss` below holds what all three losses share; you write `_reduce` once and every loss uses it.
+# Like PyTorch's losses, `_Loss` is a `Module` (module 03): `loss_fn(input, target)` calls `forward`,
+# and `print(loss_fn)` shows `MSELoss()` inside a model's printout.
 #
 # **A shape trap.** Predictions of shape `(N, 1)` against targets of shape `(N,)` broadcast to `(N, N)`:
 # every prediction is compared with every target and the loss is silently wrong. PyTorch only warns;
@@ -52,6 +54,7 @@
 #| default_exp core.losses
 import numpy as np
 
+from tinytorch.core.layers import Module  # module 03: a loss is a Module without parameters
 from tinytorch.core.tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -73,19 +76,14 @@ def _target_array(target, input, name):
     return values.astype(input.dtype)
 
 
-class _Loss:
-    """What every loss shares: the reduction argument, __call__ and the final reduction."""
+class _Loss(Module):
+    """What every loss shares: the reduction argument and the final reduction (Module gives __call__)."""
 
     def __init__(self, reduction="mean"):
+        super().__init__()
         if reduction not in REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
-
-    def __call__(self, input, target):
-        return self.forward(input, target)
-
-    def __repr__(self):
-        return f"{type(self).__name__}()"
 
     def _reduce(self, losses, input):
         """Reduce the numpy array of per-element losses as self.reduction says; a Tensor with input's dtype."""

@@ -630,7 +630,7 @@ def plot_history(history, path=None):
 # A long run must survive a crash, and the best model must be kept for later. A **checkpoint** stores
 # everything the run needs to continue as if nothing had happened:
 #
-# * the model's `state_dict()` (module 03): name → array;
+# * the model's `state_dict()` (module 03): name → Tensor, saved as a numpy array;
 # * the optimizer's `state_dict()` (module 07): Adam's `exp_avg`, `exp_avg_sq` and `step` for every
 #   parameter, SGD's momentum buffers — without them a resumed Adam run restarts its moment estimates and
 #   bias correction from zero, and the next steps differ — plus its param groups with their
@@ -664,7 +664,7 @@ def plot_history(history, path=None):
 #| export
 def save_checkpoint(path, model, optimizer=None, **metadata):
     """Write model (and optimizer) state and JSON metadata to an .npz file at `path` (no pickle)."""
-    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
+    arrays = {f"model/{name}": value.numpy() for name, value in model.state_dict().items()}
     # HINT: when optimizer is given: state = optimizer.state_dict(); add "optimizer/state/<i>/<key>": np.asarray(value)
     # HINT: for every item of state["state"], and "optimizer": np.array(json.dumps({"class": type(optimizer).__name__,
     # HINT: "param_groups": state["param_groups"]})); always add "metadata": np.array(json.dumps(metadata)); then

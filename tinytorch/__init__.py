@@ -7,7 +7,7 @@ from tinytorch.core.tensor import (Tensor, arange, eye, from_numpy, full, ones, 
                                    tensor, zeros, zeros_like)
 from tinytorch.dtypes import bool, double, float, float32, float64, int32, int64, long
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
-from tinytorch.core.layers import Dropout, Linear, Module, Parameter, Sequential
+from tinytorch.core.layers import Dropout, Linear, Module, ModuleList, Parameter, Sequential
 from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from tinytorch.core.dataloader import DataLoader, Dataset, TensorDataset
 from tinytorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -15,6 +15,7 @@ from tinytorch.core.autograd import enable_autograd
 from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
 from tinytorch import optim, training, utils  # tinytorch.optim, tinytorch.utils.data, tinytorch.training
 from tinytorch.random import manual_seed
+from tinytorch import nn
 
 enable_autograd()
 
@@ -24,7 +25,7 @@ __all__ = [
     "rand", "randn", "result_type", "float32", "float64", "int32", "int64", "bool", "float", "double", "long",
     "manual_seed", "enable_autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax",
-    "Module", "Parameter", "Linear", "Sequential", "Dropout",
+    "Module", "Parameter", "Linear", "Sequential", "ModuleList", "Dropout", "nn",
     "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
     "Dataset", "TensorDataset", "DataLoader",
     "Optimizer", "SGD", "Adam", "AdamW",

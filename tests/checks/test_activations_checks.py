@@ -4,6 +4,7 @@ import numpy as np
 from tinytorch.checks import activations as checks
 from tinytorch.core import activations
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh, erf
+from tinytorch.core.layers import Module
 from tinytorch.core.tensor import Tensor
 
 from mutants import make_mutant_tests
@@ -13,6 +14,19 @@ class ReLUInPlace(ReLU):
     def forward(self, x):
         np.maximum(x.data, 0, out=x.data)  # overwrites the learner's input
         return x
+
+
+class PlainReLU:
+    """The pre-Module habit: a plain class with its own __call__ and __repr__, invisible to print(model)."""
+
+    def forward(self, input):
+        return Tensor(np.maximum(input.data, 0), dtype=input.dtype)
+
+    def __call__(self, input):
+        return self.forward(input)
+
+    def __repr__(self):
+        return "ReLU()"
 
 
 class ReLUReturnsFloat64(ReLU):
@@ -59,12 +73,13 @@ class GELUTanhByDefault(GELU):
     def __init__(self, approximate="tanh"):
         super().__init__(approximate)
 
-    def __repr__(self):
-        return "GELU(approximate='none')"
+    def extra_repr(self):
+        return "approximate='none'"  # hides the tanh default from print()
 
 
 class GELUAcceptsAnything(GELU):
     def __init__(self, approximate="none"):
+        Module.__init__(self)
         self.approximate = "tanh" if approximate == "tanh" else "none"
 
 
@@ -84,7 +99,8 @@ class SoftmaxAlwaysLastDim(Softmax):
 
 # (check, reference, [(mutant, a phrase the failure must contain, so it is rejected for the right reason)])
 CASES = [
-    (checks.check_relu, ReLU, [(ReLUInPlace, "changed its input"), (ReLUReturnsFloat64, "float32 output")]),
+    (checks.check_relu, ReLU, [(ReLUInPlace, "changed its input"), (ReLUReturnsFloat64, "float32 output"),
+                                (PlainReLU, "subclass of Module")]),
     (checks.check_sigmoid, Sigmoid, [(NaiveSigmoid, "overflow")]),
     (checks.check_tanh, Tanh, [(TextbookTanh, "overflow"), (TanhViaSigmoid, "tanh(1e-8)")]),
     (checks.check_erf, erf, [(erf_without_sign, "erf(-"), (erf_low_order, "> 2e-7")]),

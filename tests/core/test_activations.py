@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh, erf
+from tinytorch.core.layers import Module, Sequential
 from tinytorch.core.tensor import Tensor
 
 rng = np.random.default_rng(0)
@@ -132,3 +133,15 @@ def test_integer_input_gives_float32_output():
 def test_reprs_match_pytorch():
     assert [repr(a) for a in (ReLU(), Sigmoid(), Tanh(), GELU(approximate="tanh"), Softmax(dim=0))] == \
         ["ReLU()", "Sigmoid()", "Tanh()", "GELU(approximate='tanh')", "Softmax(dim=0)"]
+
+
+@pytest.mark.parametrize("activation", [ReLU(), Sigmoid(), Tanh(), GELU(), Softmax()])
+def test_activations_are_parameter_free_modules_that_print_inside_a_model(activation):
+    assert isinstance(activation, Module) and list(activation.parameters()) == [] and activation.state_dict() == {}
+    assert repr(Sequential(activation)) == f"Sequential(\n  (0): {activation!r}\n)"
+    assert activation.eval().training is False
+
+
+def test_softmax_dim_must_be_an_int():
+    with pytest.raises(TypeError, match="'1'"):
+        Softmax(dim="1")

@@ -1,18 +1,23 @@
 """tinytorch.core.layers against numpy references of PyTorch's documented behaviour."""
+import copy
+from collections import OrderedDict
+
 import numpy as np
 import pytest
 
-from tinytorch.core.activations import ReLU
-from tinytorch.core.layers import Dropout, Linear, Module, Parameter, Sequential
+from tinytorch.core.activations import GELU, ReLU, Softmax
+from tinytorch.core.layers import Dropout, Linear, Module, ModuleList, Parameter, Sequential
+from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.tensor import Tensor
 from tinytorch.random import manual_seed
 
 
 class TwoLayer(Module):
     def __init__(self):
+        super().__init__()
         self.fc1 = Linear(3, 4)
         self.scale = Parameter(np.ones(4))
-        self.heads = [Linear(4, 2), Linear(4, 1, bias=False)]
+        self.heads = ModuleList([Linear(4, 2), Linear(4, 1, bias=False)])
         self.note = Tensor(np.zeros(2))  # not a Parameter
 
     def forward(self, x):
@@ -82,8 +87,10 @@ def test_named_parameters_recurse_in_pytorch_order_and_skip_plain_tensors():
     names = [name for name, _ in model.named_parameters()]
     assert names == ["scale", "fc1.weight", "fc1.bias", "heads.0.weight", "heads.0.bias", "heads.1.weight"]
     assert sum(p.numel() for p in model.parameters()) == 4 + (3 * 4 + 4) + (4 * 2 + 2) + 4
-    assert [name for name, _ in model.named_children()] == ["fc1", "heads.0", "heads.1"]
-    assert [name for name, _ in model.named_modules()] == ["", "fc1", "heads.0", "heads.1"]
+    assert [name for name, _ in model.named_children()] == ["fc1", "heads"]
+    assert [name for name, _ in model.named_modules()] == ["", "fc1", "heads", "heads.0", "heads.1"]
+    assert [name for name, _ in model.named_parameters(recurse=False)] == ["scale"]
+    assert [name for name, _ in model.fc1.named_parameters(prefix="fc1")] == ["fc1.weight", "fc1.bias"]
 
 
 def test_parameters_is_an_iterator_and_lists_shared_parameters_once():
@@ -99,7 +106,7 @@ def test_train_and_eval_set_the_flag_on_every_submodule():
     model = Sequential(Linear(2, 2), Sequential(Dropout(0.5), ReLU()), Dropout(0.2))
     assert model.eval() is model
     modules = [m for _, m in model.named_modules()]
-    assert len(modules) == 5 and not any(m.training for m in modules)
+    assert len(modules) == 6 and not any(m.training for m in modules)
     model.train()
     assert all(m.training for m in modules)
 
@@ -115,10 +122,7 @@ def test_sequential_applies_layers_in_order_and_behaves_like_a_list():
     assert len(model) == 3 and model[-1] is last and list(model)[0] is first
     tail = model[1:]
     assert isinstance(tail, Sequential) and len(tail) == 2 and tail[1] is last
-    assert repr(model) == ("Sequential(\n  (0): Linear(in_features=3, out_features=4, bias=True)\n"
-                           "  (1): ReLU()\n  (2): Linear(in_features=4, out_features=2, bias=True)\n)")
-    nested = repr(Sequential(Sequential(Dropout(0.1))))
-    assert nested == "Sequential(\n  (0): Sequential(\n    (0): Dropout(p=0.1)\n  )\n)"
+    assert list(tail.named_children()) == [("1", model[1]), ("2", last)]  # PyTorch keeps the names
 
 
 def test_dropout_zeroes_with_probability_p_and_rescales_survivors():
@@ -149,18 +153,21 @@ def test_dropout_edge_probabilities_and_seeding():
     for bad in (-0.5, 1.01):
         with pytest.raises(ValueError, match=str(bad)):
             Dropout(bad)
-    assert repr(Dropout(0.25)) == "Dropout(p=0.25)"
+    assert repr(Dropout(0.25)) == "Dropout(p=0.25, inplace=False)"
 
 
-def test_state_dict_copies_and_load_state_dict_copies_in_place():
+def test_state_dict_holds_detached_tensors_sharing_memory_and_load_copies_in_place():
     manual_seed(0)
     source, target = TwoLayer(), TwoLayer()
     state = source.state_dict()
-    assert list(state) == [name for name, _ in source.named_parameters()]
-    state["fc1.bias"][:] = 99  # editing the copy leaves the model alone
-    assert not np.any(source.fc1.bias.data == 99)
+    assert isinstance(state, OrderedDict) and list(state) == [name for name, _ in source.named_parameters()]
+    for name, value in state.items():
+        assert type(value) is Tensor and not value.requires_grad, name
+    state["fc1.bias"].data[:] = 99  # as in PyTorch, the values are views of the model's numbers
+    assert np.all(source.fc1.bias.data == 99)
+    assert source.state_dict(keep_vars=True)["fc1.bias"] is source.fc1.bias
     held = target.fc1.weight.data
-    target.load_state_dict({name: Tensor(value) for name, value in source.state_dict().items()})
+    assert target.load_state_dict({name: value.numpy().copy() for name, value in state.items()}) == ([], [])
     assert target.fc1.weight.data is held
     for (name, a), (_, b) in zip(source.named_parameters(), target.named_parameters()):
         np.testing.assert_array_equal(a.data, b.data, err_msg=name)
@@ -168,8 +175,8 @@ def test_state_dict_copies_and_load_state_dict_copies_in_place():
 
 def test_load_state_dict_lists_every_problem_and_changes_nothing():
     model = TwoLayer()
-    before = model.state_dict()
-    state = model.state_dict()
+    before = {name: value.numpy().copy() for name, value in model.state_dict().items()}
+    state = {name: value.numpy().copy() for name, value in model.state_dict().items()}
     del state["scale"]
     state["extra.weight"] = np.ones(2)
     state["fc1.weight"] = np.zeros((3, 4))
@@ -179,7 +186,7 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
     for word in ["'scale'", "'extra.weight'", "'fc1.weight'", "(3, 4)", "(4, 3)"]:
         assert word in message
     for name, value in model.state_dict().items():
-        np.testing.assert_array_equal(value, before[name])
+        np.testing.assert_array_equal(value.data, before[name])
 
 
 def test_zero_grad_sets_every_grad_to_none():
@@ -210,3 +217,216 @@ def test_linear_and_dropout_pass_gradients_once_autograd_is_enabled():
     dropped = Dropout(0.4)(ones)
     dropped.sum().backward()
     np.testing.assert_allclose(ones.grad.data, dropped.data)  # the gradient is the scaled mask itself
+
+
+# PyTorch 2.x's print() of the same model, written out by hand from torch's output.
+PYTORCH_REPR = """Net(
+  (body): Sequential(
+    (0): Linear(in_features=2, out_features=3, bias=True)
+    (1): ReLU()
+    (2): Dropout(p=0.1, inplace=False)
+  )
+  (heads): ModuleList(
+    (0-1): 2 x Linear(in_features=3, out_features=3, bias=True)
+    (2): GELU(approximate='none')
+    (3): Linear(in_features=3, out_features=1, bias=True)
+  )
+  (soft): Softmax(dim=1)
+  (loss): CrossEntropyLoss()
+  (empty): ModuleList()
+)"""
+
+
+class Net(Module):
+    def __init__(self):
+        super().__init__()
+        self.body = Sequential(Linear(2, 3), ReLU(), Dropout(0.1))
+        self.heads = ModuleList([Linear(3, 3), Linear(3, 3), GELU(), Linear(3, 1)])
+        self.soft = Softmax(dim=1)
+        self.loss = CrossEntropyLoss()
+        self.empty = ModuleList()
+        self.register_buffer("running", Tensor(np.zeros(2)))
+        self.register_buffer("scratch", Tensor(np.zeros(2)), persistent=False)
+
+
+def test_print_model_matches_pytorchs_nested_format():
+    assert repr(Net()) == PYTORCH_REPR
+    assert repr(Sequential(OrderedDict(act=ReLU()))) == "Sequential(\n  (act): ReLU()\n)"
+
+
+def test_state_dict_orders_each_modules_parameters_then_persistent_buffers_as_pytorch():
+    net = Net()
+    assert list(net.state_dict()) == ["running", "body.0.weight", "body.0.bias", "heads.0.weight", "heads.0.bias",
+                                      "heads.1.weight", "heads.1.bias", "heads.3.weight", "heads.3.bias"]
+    assert [name for name, _ in net.named_buffers()] == ["running", "scratch"]
+    assert all(not any(b is p for p in net.parameters()) for b in net.buffers())
+
+
+def test_a_subclass_that_skips_super_init_gets_pytorchs_error():
+    class NoInit(Module):
+        def __init__(self):
+            self.fc = Linear(1, 1)
+
+    class NoInitParameter(Module):
+        def __init__(self):
+            self.w = Parameter(np.ones(1))
+
+    class NoInitPlain(Module):
+        def __init__(self):
+            self.k = 3  # a plain attribute is allowed, as in PyTorch; the first registry use explains
+
+    with pytest.raises(AttributeError, match=r"cannot assign module before Module.__init__\(\) call"):
+        NoInit()
+    with pytest.raises(AttributeError, match=r"cannot assign parameters before Module.__init__\(\) call"):
+        NoInitParameter()
+    with pytest.raises(AttributeError, match=r"super\(\).__init__\(\)"):
+        list(NoInitPlain().parameters())
+
+
+def test_plain_lists_are_not_registered_but_module_list_is():
+    class Holder(Module):
+        def __init__(self):
+            super().__init__()
+            self.plain = [Linear(2, 2)]
+            self.listed = ModuleList([Linear(2, 2)])
+
+    assert [name for name, _ in Holder().named_parameters()] == ["listed.0.weight", "listed.0.bias"]
+
+
+def test_a_module_referring_to_its_parent_does_not_loop_forever():
+    class Child(Module):
+        def __init__(self, parent):
+            super().__init__()
+            self.parent = parent
+            self.fc = Linear(2, 2)
+
+    class Parent(Module):
+        def __init__(self):
+            super().__init__()
+            self.child = Child(self)
+
+    parent = Parent()
+    assert [name for name, _ in parent.named_modules()] == ["", "child", "child.fc"]
+    assert [name for name, _ in parent.named_parameters()] == ["child.fc.weight", "child.fc.bias"]
+
+
+def test_shared_modules_are_listed_once_but_saved_under_each_name_as_pytorch():
+    shared = Linear(2, 2)
+    model = Sequential(shared, ReLU(), shared)
+    assert [name for name, _ in model.named_modules()] == ["", "0", "1"]
+    assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert len(list(model.children())) == 2
+
+
+def test_attribute_registration_rules_match_pytorch():
+    layer = Linear(2, 3)
+    with pytest.raises(TypeError, match="'weight'"):
+        layer.weight = Tensor(np.ones((3, 2)))  # a plain Tensor cannot replace a Parameter
+    layer.bias = None  # None empties the slot
+    assert [name for name, _ in layer.named_parameters()] == ["weight"] and layer.bias is None
+    with pytest.raises(KeyError, match="already exists"):
+        layer.register_buffer("weight", Tensor(np.ones(1)))
+    with pytest.raises(KeyError, match="'a.b'"):
+        layer.add_module("a.b", ReLU())
+    with pytest.raises(TypeError, match="Tensor or None"):
+        layer.register_buffer("count", 3)
+    with pytest.raises(AttributeError, match="'nope'"):
+        layer.nope
+    layer.register_module("act", ReLU())
+    assert isinstance(layer.act, ReLU)
+    del layer.act
+    assert list(layer.children()) == []
+    layer.register_buffer("mask", Tensor(np.ones(2)))
+    layer.mask = Tensor(np.zeros(2))
+    assert np.array_equal(layer.state_dict()["mask"].data, np.zeros(2))
+    with pytest.raises(TypeError, match="'mask'"):
+        layer.mask = [1, 2]
+
+
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: Sequential(Linear(2, 3), Softmax), TypeError, ["'1'", "class Softmax", "Softmax()"]),
+    (lambda: Sequential(np.tanh), TypeError, ["function tanh"]),
+    (lambda: ModuleList([ReLU(), 3]), TypeError, ["'1'", "int"]),
+    (lambda: ModuleList([ReLU()]).insert(0, "relu"), TypeError, ["str"]),
+    (lambda: ModuleList([ReLU()])[1], IndexError, ["1"]),
+    (lambda: Sequential(ReLU())[-2], IndexError, ["-2"]),
+    (lambda: Linear(-1, 3), RuntimeError, ["in_features", "-1"]),
+    (lambda: Linear(3, 2.5), TypeError, ["out_features", "2.5"]),
+    (lambda: Linear(3, 2)([1.0, 2.0, 3.0]), TypeError, ["list", "Tensor"]),
+    (lambda: Dropout("0.5"), TypeError, ["'0.5'"]),
+    (lambda: Dropout(0.5, inplace=True), NotImplementedError, ["inplace"]),
+    (lambda: Linear(2, 2).train("yes"), ValueError, ["boolean"]),
+])
+def test_bad_arguments_raise_naming_what_was_wrong(make, error, words):
+    with pytest.raises(error) as raised:
+        make()
+    for word in words:
+        assert word in str(raised.value)
+
+
+def test_linear_with_no_inputs_is_allowed_and_outputs_its_zero_bias():
+    layer = Linear(0, 3)
+    assert layer.weight.shape == (3, 0)
+    np.testing.assert_array_equal(layer(Tensor(np.ones((2, 0)))).data, np.zeros((2, 3)))
+
+
+def test_module_list_appends_extends_inserts_and_slices_with_pytorch_names():
+    a, b, c, d = Linear(1, 1), ReLU(), Linear(1, 2), GELU()
+    blocks = ModuleList([a])
+    assert blocks.append(b) is blocks and blocks.extend([c]) is blocks
+    blocks.insert(1, d)
+    assert list(blocks) == [a, d, b, c] and len(blocks) == 4 and blocks[-1] is c
+    assert [name for name, _ in blocks.named_children()] == ["0", "1", "2", "3"]
+    assert isinstance(blocks[1:3], ModuleList) and list(blocks[1:3]) == [d, b]
+    blocks[0] = Linear(1, 1)
+    assert blocks[0] is not a
+    with pytest.raises(NotImplementedError, match="forward"):
+        blocks(Tensor(1.0))
+
+
+def test_load_state_dict_validates_every_entry_before_copying_and_reports_keys():
+    manual_seed(0)
+    model = Sequential(Linear(2, 3), Linear(3, 1))
+    before = {name: value.numpy().copy() for name, value in model.state_dict().items()}
+    bad = {"0.weight": np.ones((3, 2)), "0.bias": np.ones(3), "1.weight": np.ones((1, 3)), "1.bias": "oops"}
+    with pytest.raises(RuntimeError, match="'1.bias'"):
+        model.load_state_dict(bad)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value.data, before[name], err_msg=name)
+    result = model.load_state_dict({"0.weight": np.ones((3, 2)), "extra": np.ones(1)}, strict=False)
+    assert result.missing_keys == ["0.bias", "1.weight", "1.bias"] and result.unexpected_keys == ["extra"]
+    assert type(result).__name__ == "_IncompatibleKeys"
+    np.testing.assert_array_equal(model[0].weight.data, np.ones((3, 2)))
+    with pytest.raises(RuntimeError, match="size mismatch"):  # shapes are checked even when not strict
+        model.load_state_dict({"0.weight": np.ones((2, 2))}, strict=False)
+
+
+def test_zero_grad_can_fill_with_zeros_and_requires_grad_freezes():
+    model = TwoLayer()
+    for p in model.parameters():
+        p.grad = Tensor(np.ones(p.shape))
+    model.zero_grad(set_to_none=False)
+    assert all(np.array_equal(p.grad.data, np.zeros(p.shape)) for p in model.parameters())
+    assert model.requires_grad_(False) is model and not any(p.requires_grad for p in model.parameters())
+
+
+def test_apply_visits_children_before_their_parent_and_train_reaches_overrides():
+    visited = []
+    model = Sequential(Linear(1, 1), Sequential(ReLU()))
+    model.apply(lambda module: visited.append(type(module).__name__))
+    assert visited == ["Linear", "ReLU", "Sequential", "Sequential"]
+
+    class Frozen(Linear):
+        def train(self, mode=True):  # PyTorch calls each child's train(), so an override is honoured
+            return super().train(False)
+
+    frozen = Sequential(Frozen(1, 1)).train()
+    assert frozen.training and not frozen[0].training
+
+
+def test_a_model_deep_copies_into_independent_parameters():
+    model = Sequential(Linear(2, 2), ReLU())
+    clone = copy.deepcopy(model)
+    assert repr(clone) == repr(model) and clone[0].weight is not model[0].weight
+    np.testing.assert_array_equal(clone[0].weight.data, model[0].weight.data)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tinytorch.checks import numerical_gradient
+from tinytorch.core.layers import Module, Sequential
 from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, log_softmax
 from tinytorch.core.tensor import Tensor
 
@@ -148,3 +149,10 @@ def test_float32_in_float32_out_and_inputs_untouched():
         out = loss(Tensor(logits), target)
         assert out.dtype == np.float32 and out.shape == ()
     np.testing.assert_array_equal(logits, before)
+
+
+@pytest.mark.parametrize("Loss", [MSELoss, CrossEntropyLoss, BCEWithLogitsLoss])
+def test_losses_are_parameter_free_modules_that_print_inside_a_model(Loss):
+    loss = Loss(reduction="sum")
+    assert isinstance(loss, Module) and list(loss.parameters()) == [] and loss.reduction == "sum"
+    assert repr(Sequential(loss)) == f"Sequential(\n  (0): {Loss.__name__}()\n)"  # PyTorch prints no reduction

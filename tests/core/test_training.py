@@ -465,7 +465,7 @@ def test_checkpoint_is_a_pickle_free_npz_at_the_exact_path(tmp_path):
     with np.load(path, allow_pickle=False) as archive:
         arrays = {name: archive[name] for name in archive.files}
     assert all(a.dtype != object for a in arrays.values())
-    np.testing.assert_array_equal(arrays["model/0.weight"], model.state_dict()["0.weight"])
+    np.testing.assert_array_equal(arrays["model/0.weight"], model.state_dict()["0.weight"].numpy())
     assert arrays["optimizer/state/0/step"].shape == () and arrays["optimizer/state/0/step"] == 1
     assert json.loads(str(arrays["optimizer"])) == {
         "class": "Adam", "param_groups": [{"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0,
@@ -483,7 +483,7 @@ def test_load_errors_name_the_problem(tmp_path):
         load_checkpoint(str(tmp_path / "nothing_here.npz"), model)
     with pytest.raises(RuntimeError, match=r"0\.weight.*\(8, 5\)"):
         load_checkpoint(path, Sequential(Linear(6, 8), ReLU(), Linear(8, 3)))
-    with pytest.raises(RuntimeError, match="missing key '4.weight'"):
+    with pytest.raises(RuntimeError, match="Missing key.*'4.weight'"):
         load_checkpoint(path, Sequential(Linear(5, 8), ReLU(), Linear(8, 3), ReLU(), Linear(3, 3)))
     with pytest.raises(ValueError, match="without an optimizer"):
         load_checkpoint(path, model, SGD(model.parameters(), lr=0.1))

@@ -194,3 +194,82 @@ REPRS = [
 @pytest.mark.parametrize("check", REPRS)
 def test_repr_matches_torch(check):
     check()
+
+
+def sequential_with_activation_names(m):
+    model = m.Sequential(m.Linear(2, 3), m.ReLU(), m.Linear(3, 1))
+    return [name for name, _ in model.named_modules()], [name for name, _ in model.named_children()]
+
+
+def module_list_model(m):
+    """A model keeping its layers in a ModuleList: registered, named by position, trained like torch."""
+    class Stack(m.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = m.nn.ModuleList([m.nn.Linear(3, 4), m.nn.Linear(4, 2)])
+            self.layers.append(m.nn.Tanh())
+            self.register_buffer("scale", m.tensor([2.0]))
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x * self.scale
+
+    model = set_parameters(Stack())
+    x = m.tensor(np.random.default_rng(3).standard_normal((5, 3)).astype(np.float32))
+    model(x).sum().backward()
+    return ([name for name, _ in model.named_parameters()], list(model.state_dict()), len(model.layers),
+            [type(module).__name__ for module in model.modules()], model.layers[0].weight.grad,
+            [type(layer).__name__ for layer in model.layers[1:]])
+
+
+MODULE_SEMANTICS = [
+    case(("ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss"),
+         lambda m: [isinstance(cls(), m.Module) for cls in (m.ReLU, m.Sigmoid, m.Tanh, m.GELU, m.Softmax,
+                                                            m.MSELoss, m.CrossEntropyLoss, m.BCEWithLogitsLoss)]),
+    run_case(("Sequential", "Module.named_modules"), sequential_with_activation_names),
+    case("Sequential", lambda m: repr(m.Sequential(m.ReLU(), m.Linear(2, 3), m.Tanh())[1:])),
+    run_case("Module.state_dict", lambda m: set_parameters(m.Linear(2, 1)).state_dict()),
+    run_case("Module", lambda m: [type(module).__name__
+                                  for module in m.Sequential(m.Linear(2, 2), m.Linear(2, 1)).modules()]),
+    case("Dropout", lambda m: repr(m.Dropout(0.25))),
+    run_case(("ModuleList", "nn.ModuleList", "Module.register_buffer"), module_list_model),
+    case("ModuleList", lambda m: repr(m.nn.ModuleList([m.nn.Linear(2, 2), m.nn.Linear(2, 2), m.nn.ReLU()]))),
+    error_case("Sequential", lambda m: m.nn.Sequential(m.nn.Linear(2, 3), m.nn.Softmax)),
+]
+
+
+@pytest.mark.parametrize("check", MODULE_SEMANTICS)
+def test_module_semantics_match_torch(check):
+    check()
+
+
+F_CASES = [
+    case("nn.functional.relu", lambda m, x: m.nn.functional.relu(x), (3, 4)),
+    case("nn.functional.sigmoid", lambda m, x: m.nn.functional.sigmoid(x), (3, 4)),
+    case("nn.functional.tanh", lambda m, x: m.nn.functional.tanh(x), (3, 4)),
+    case("nn.functional.gelu", lambda m, x: m.nn.functional.gelu(x), (3, 4)),
+    case("nn.functional.gelu", lambda m, x: m.nn.functional.gelu(x, approximate="tanh"), (3, 4)),
+    case("nn.functional.softmax", lambda m, x: m.nn.functional.softmax(x, dim=1), (3, 4)),
+    case("nn.functional.softmax", lambda m, x: m.nn.functional.softmax(x * 1000, dim=0), (3, 4)),
+    case("nn.functional.log_softmax", lambda m, x: m.nn.functional.log_softmax(x, dim=-1), (3, 4)),
+    case("nn.functional.log_softmax", lambda m, x: m.nn.functional.log_softmax(x * 1000, dim=1), (3, 4)),
+    case("nn.functional.cross_entropy", lambda m, x, t: m.nn.functional.cross_entropy(x, t), (5, 4),
+         np.array([0, 3, 1, 1, 2])),
+    case("nn.functional.cross_entropy", lambda m, x, t: m.nn.functional.cross_entropy(x, t, reduction="none"),
+         (5, 4), np.array([0, 3, 1, 1, 2])),
+    case("nn.functional.mse_loss", lambda m, x, y: m.nn.functional.mse_loss(x, y), (3, 4), (3, 4)),
+    case("nn.functional.mse_loss", lambda m, x, y: m.nn.functional.mse_loss(x, y, reduction="sum"), (3, 4), const((3, 4))),
+    case("nn.functional.binary_cross_entropy_with_logits",
+         lambda m, x, y: m.nn.functional.binary_cross_entropy_with_logits(x, y), (6,),
+         const(np.float32([0, 1, 1, 0, 0.5, 1]))),
+    case("nn.functional.linear", lambda m, x, w, b: m.nn.functional.linear(x, w, b), (5, 3), (4, 3), (4,)),
+    case("nn.functional.linear", lambda m, x, w: m.nn.functional.linear(x, w), (5, 3), (4, 3)),
+    case("nn.functional.dropout", lambda m, x: m.nn.functional.dropout(x, p=0.5, training=False), (3, 4)),
+    run_case("nn.functional.dropout", lambda m: float((m.nn.functional.dropout(m.ones(10000), p=1.0) == 0).float().mean())),
+]
+
+
+@pytest.mark.parametrize("check", F_CASES)
+def test_functional_matches_torch(check):
+    check()

@@ -373,3 +373,15 @@ MAKING = [
 @pytest.mark.parametrize("check", MAKING)
 def test_making_tensors_and_grad_switches_match_torch(check):
     check()
+
+
+NUMBERS = [
+    case("Tensor.__float__", lambda m, x: float(x.detach()), (1,)),
+    case("Tensor.__int__", lambda m, i: int(i), np.array([7])),
+    error_case("Tensor.__float__", lambda m, x: float(x), (3,)),
+]
+
+
+@pytest.mark.parametrize("check", NUMBERS)
+def test_python_number_conversion_matches_torch(check):
+    check()

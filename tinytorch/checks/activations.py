@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from tinytorch.checks import assert_close, assert_raises, check, without_numpy_warnings
+from tinytorch.core.layers import Module
 from tinytorch.core.tensor import Tensor
 
 _rng = np.random.default_rng(2)
@@ -18,6 +19,10 @@ def _quietly(fn, *args):
 
 
 def _behaves_like_a_module(Activation, instance, name):
+    assert isinstance(instance, Module), \
+        f"{name} should be a subclass of Module (class {name}(Module)), as torch.nn.{name} is; " \
+        f"its bases are {[base.__name__ for base in type(instance).__mro__[1:]]}"
+    assert list(instance.parameters()) == [], f"{name} has no parameters, so {name}().parameters() should be empty"
     x_np = _rng.standard_normal((3, 4)).astype(np.float32)
     x = Tensor(x_np)
     before = x.data.copy()
@@ -40,7 +45,8 @@ def _elementwise(Activation, name, reference, atol=1e-6):
     out = _quietly(Activation(), Tensor(_EXTREMES))
     assert np.all(np.isfinite(out.data)), f"{name} of {_EXTREMES} gave {out.data}: expected finite numbers"
     assert_close(out, reference(_EXTREMES.astype(np.float64)), f"{name} at extreme inputs", atol=atol)
-    assert repr(Activation()) == f"{name}()", f"repr should be {name}() like PyTorch's, got {Activation()!r}"
+    expected = f"{Activation.__name__}()"
+    assert repr(Activation()) == expected, f"repr should be {expected} like PyTorch's, got {Activation()!r}"
 
 
 @check("Part 1 · ReLU")
@@ -101,7 +107,8 @@ def check_gelu(GELU):
                  "GELU(approximate='tanh') on [-6, 6]", atol=1e-6)
     out = _quietly(GELU(), Tensor(_EXTREMES))
     assert_close(out, _reference_gelu(_EXTREMES.astype(np.float64)), "GELU() at extreme inputs", atol=1e-4)
-    assert repr(GELU()) == "GELU(approximate='none')", f"repr should be GELU(approximate='none'), got {GELU()!r}"
+    expected = f"{GELU.__name__}(approximate='none')"
+    assert repr(GELU()) == expected, f"repr should be {expected} like PyTorch's, got {GELU()!r}"
     assert_raises(ValueError, lambda: GELU(approximate="fast"), "GELU(approximate='fast')", must_mention=["fast"])
 
 
@@ -126,6 +133,7 @@ def check_softmax(Softmax):
     assert_close(out, _reference_softmax(big.astype(np.float64), -1), "Softmax of logits near ±1000")
     masked = Softmax()(Tensor([[0.0, -np.inf, 0.0]]))
     assert_close(masked, [[0.5, 0.0, 0.5]], "Softmax with a -inf (masked) score")
-    assert repr(Softmax(dim=1)) == "Softmax(dim=1)", f"repr should be Softmax(dim=1), got {Softmax(dim=1)!r}"
+    expected = f"{Softmax.__name__}(dim=1)"
+    assert repr(Softmax(dim=1)) == expected, f"repr should be {expected} like PyTorch's, got {Softmax(dim=1)!r}"
     assert_raises(IndexError, lambda: Softmax(dim=2)(Tensor(np.ones((2, 3)))),
                   "Softmax(dim=2) on a (2, 3) tensor", must_mention=["2", "(2, 3)"])

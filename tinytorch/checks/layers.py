@@ -1,4 +1,7 @@
 """Checks for module 03 (Layers). Each takes the learner's classes."""
+from collections import OrderedDict
+from itertools import islice
+
 import numpy as np
 
 from tinytorch.checks import assert_close, assert_raises, check
@@ -6,9 +9,9 @@ from tinytorch.core.tensor import Tensor
 from tinytorch.random import manual_seed
 
 
-def _relu(x):
-    # A plain callable, like the activations of module 02: Sequential must accept it.
-    return Tensor(np.maximum(x.data, 0), dtype=x.dtype)
+def _names(pairs, limit=50):
+    """The names of a (name, value) iterator, at most `limit` of them: a walk that never ends is cut short."""
+    return [name for name, _ in islice(pairs, limit)]
 
 
 @check("Part 1 · Parameter and Module")
@@ -16,35 +19,73 @@ def check_module(Module, Parameter):
     weight = Parameter(np.ones((2, 3)))
     assert weight.requires_grad is True, "a Parameter should have requires_grad == True"
     assert isinstance(weight, Tensor) and weight.shape == (2, 3), "a Parameter should be a Tensor of its data's shape"
+    assert Parameter(np.ones(2), requires_grad=False).requires_grad is False, \
+        "Parameter(data, requires_grad=False) should not require gradients"
 
     class Leaf(Module):
         def __init__(self):
+            super().__init__()
             self.scale = Parameter(np.ones(3))
             self.constant = Tensor(np.ones(3))  # a plain Tensor is not a parameter
             self.shift = Parameter(np.zeros(3))
+            self.register_buffer("count", Tensor(np.zeros(1)))
 
     class Tree(Module):
         def __init__(self):
+            super().__init__()
             self.first = Leaf()
-            self.blocks = [Leaf(), Leaf()]
+            self.second = Leaf()
             self.gain = Parameter(np.ones(1))
-            self.blocks[1].scale = self.first.scale  # one Parameter in two places (tied): list it once
+            self.second.scale = self.first.scale  # one Parameter in two places (tied): list it once
+            self.again = self.first  # one module in two places: list it once
+            self.first.owner = self  # a reference back to the parent: the walk must not go round forever
+            self.blocks = [Leaf(), Leaf()]  # a plain list: not registered, as in PyTorch
 
     tree = Tree()
-    names = [name for name, _ in tree.named_parameters()]
-    expected = ["gain", "first.scale", "first.shift", "blocks.0.scale", "blocks.0.shift", "blocks.1.shift"]
-    missing = [name for name in expected if name not in names]
-    assert not missing, (f"named_parameters() misses {missing}: look inside child Modules recursively, "
-                         f"including Modules held in lists; got {names}")
-    assert len(names) == len(expected), (f"named_parameters() should list each Parameter once and no plain "
-                                         f"Tensors: expected {expected}, got {names}")
-    assert names == expected, (f"named_parameters() order should be PyTorch's (a module's own parameters, "
-                               f"then each child's, depth first): expected {expected}, got {names}")
+    modules = _names(tree.named_modules())
+    assert len(modules) < 50, (f"named_modules() never ends on a model whose child refers back to its parent "
+                               f"(it listed {modules[:6]}...): keep a memo set of the modules already visited")
+    assert not any(name.startswith("blocks") for name in modules), (
+        f"a plain Python list of Modules should not be registered (PyTorch neither: use ModuleList); "
+        f"named_modules() gave {modules}")
+    assert modules == ["", "first", "second"], (
+        f"named_modules() should list each module once, depth first, with dotted names: expected "
+        f"['', 'first', 'second'] (the second path to `first` and the way back to the parent are skipped), got {modules}")
+    names = _names(tree.named_parameters())
+    expected = ["gain", "first.scale", "first.shift", "second.shift"]
+    assert names == expected, (f"named_parameters() should give {expected} (a module's own parameters first, "
+                               f"then each child's, depth first; a tied Parameter once), got {names}")
     parameters = tree.parameters()
     assert iter(parameters) is parameters, "parameters() should return an iterator, like PyTorch"
-    assert len(list(parameters)) == 6, "list(model.parameters()) should hold the 6 distinct Parameters"
-    children = list(tree.children())
-    assert children == [tree.first, *tree.blocks], "children() should be first, blocks[0], blocks[1]"
+    assert len(list(parameters)) == 4, "list(model.parameters()) should hold the 4 distinct Parameters"
+    assert list(tree.children()) == [tree.first, tree.second], "children() should be first, second (each once)"
+    buffers = _names(tree.named_buffers())
+    assert buffers == ["first.count", "second.count"], f"named_buffers() should be ['first.count', 'second.count'], got {buffers}"
+    assert tree.gain is list(tree.parameters())[0] and tree.first.owner is tree, \
+        "a registered Parameter or Module should still read back as an attribute (tree.gain, tree.first)"
+
+    del tree.gain
+    assert _names(tree.named_parameters())[0] == "first.scale", "del model.gain should unregister the parameter"
+    assert_raises(TypeError, lambda: setattr(tree.first, "shift", Tensor(np.zeros(3))),
+                  "assigning a plain Tensor to the parameter name 'shift'", must_mention=["shift"])
+
+    class Forgetful(Module):
+        def __init__(self):
+            self.leaf = Leaf()  # no super().__init__() first
+
+    assert_raises(AttributeError, Forgetful, "a Module whose __init__ does not call super().__init__()",
+                  must_mention=["Module.__init__()"])
+
+    class ForgetfulParameter(Module):
+        def __init__(self):
+            self.weight = Parameter(np.ones(1))
+
+    assert_raises(AttributeError, ForgetfulParameter, "a Parameter assigned before super().__init__()",
+                  must_mention=["Module.__init__()"])
+    visited = []
+    leaf = Leaf()
+    assert leaf.apply(lambda module: visited.append(module)) is leaf and visited == [leaf], \
+        "apply(fn) should call fn on every module (here the one leaf) and return the module"
 
 
 @check("Part 2 · Linear")
@@ -69,6 +110,11 @@ def check_linear(Linear):
     assert_close(no_bias(Tensor(x_np)), x_np @ no_bias.weight.data.T, "Linear(4, 2, bias=False)", rtol=1e-4)
     assert_raises(ValueError, lambda: layer(Tensor(np.ones((3, 5)))), "Linear(4, 2) on a (3, 5) input",
                   must_mention=["Linear", "4", "(3, 5)"])
+    assert_raises(TypeError, lambda: layer([1.0, 2.0, 3.0, 4.0]), "Linear(4, 2) on a list", must_mention=["list"])
+    assert_raises(RuntimeError, lambda: Linear(-1, 3), "Linear(-1, 3)", must_mention=["in_features", "-1"])
+    assert_raises(TypeError, lambda: Linear(2, 2.5), "Linear(2, 2.5)", must_mention=["out_features", "2.5"])
+    empty = Linear(0, 3)
+    assert_close(empty(Tensor(np.ones((2, 0)))), np.zeros((2, 3)), "Linear(0, 3) (allowed, as in PyTorch: a zero bias)")
 
     manual_seed(0)
     wide = Linear(400, 50)
@@ -89,24 +135,54 @@ def check_linear(Linear):
         "after tinytorch.manual_seed(7) two Linear(3, 2) should get equal weights: draw from default_generator()"
 
 
-@check("Part 3 · Sequential")
-def check_sequential(Sequential, Linear):
+@check("Part 3 · Sequential and ModuleList")
+def check_sequential(Sequential, ModuleList, Linear, ReLU):
     manual_seed(0)
     first, last = Linear(4, 3), Linear(3, 2)
-    model = Sequential(first, _relu, last)
+    relu = ReLU()
+    model = Sequential(first, relu, last)
     x = Tensor(np.random.default_rng(0).standard_normal((5, 4)))
-    assert_close(model(x), last(_relu(first(x))), "Sequential(Linear, relu, Linear)(x)", rtol=1e-5)
-    assert len(model) == 3 and model[0] is first and model[2] is last, "len(model) and model[i] should work"
-    assert list(model) == [first, _relu, last], "iterating a Sequential should give its layers in order"
+    hidden = np.maximum(x.data @ first.weight.data.T + first.bias.data, 0)
+    assert_close(model(x), hidden @ last.weight.data.T + last.bias.data, "Sequential(Linear, ReLU(), Linear)(x)",
+                 rtol=1e-5)
+    assert len(model) == 3 and model[0] is first and model[-1] is last, "len(model) and model[i] should work"
+    assert list(model) == [first, relu, last], "iterating a Sequential should give its layers in order"
+    tail = model[1:]
+    assert isinstance(tail, Sequential) and list(tail) == [relu, last], "model[1:] should be a Sequential of the rest"
     names = [name for name, _ in model.named_parameters()]
     assert names == ["0.weight", "0.bias", "2.weight", "2.bias"], \
         f"a Sequential names parameters by layer position, like PyTorch: expected ['0.weight', '0.bias', " \
         f"'2.weight', '2.bias'], got {names}"
-    nested = Sequential(Sequential(first, _relu), last)
+    nested = Sequential(Sequential(first, relu), last)
     nested_names = [name for name, _ in nested.named_parameters()]
     assert nested_names == ["0.0.weight", "0.0.bias", "1.weight", "1.bias"], \
         f"a Sequential inside a Sequential: expected names ['0.0.weight', '0.0.bias', '1.weight', '1.bias'], got {nested_names}"
     assert_close(nested(x), model(x), "a nested Sequential computing the same function")
+    assert_raises(TypeError, lambda: Sequential(Linear(4, 3), ReLU), "Sequential(Linear(4, 3), ReLU) (a class)",
+                  must_mention=["ReLU"])
+    assert_raises(TypeError, lambda: Sequential(Linear(4, 3), np.tanh), "Sequential(Linear(4, 3), np.tanh)",
+                  must_mention=["tanh"])
+    named = Sequential(OrderedDict([("encoder", first), ("act", relu)]))
+    assert [name for name, _ in named.named_children()] == ["encoder", "act"], \
+        "Sequential(OrderedDict(...)) should name its layers by the dict's keys"
+
+    blocks = ModuleList([Linear(2, 2), Linear(2, 2)])
+    blocks.append(relu)
+    blocks.insert(0, last)
+    blocks.extend([first])
+    assert len(blocks) == 5 and blocks[0] is last and blocks[-2] is relu and blocks[4] is first, \
+        "ModuleList: append, insert(0, m) and extend should give [last, Linear, Linear, relu, first]"
+    assert list(blocks[3:]) == [relu, first] and isinstance(blocks[3:], ModuleList), "a slice of a ModuleList is a ModuleList"
+    holder = Sequential(blocks)
+    block_names = [name for name, _ in holder.named_parameters()][:4]
+    assert block_names == ["0.0.weight", "0.0.bias", "0.1.weight", "0.1.bias"], \
+        f"a ModuleList registers its modules as '0', '1', ... (renumbered after insert): got {block_names}"
+    assert_raises(TypeError, lambda: ModuleList([relu, 3]), "ModuleList([relu, 3])", must_mention=["int"])
+    assert_raises(IndexError, lambda: blocks[5], "a ModuleList of 5 indexed at 5")
+    text = repr(ModuleList([Linear(2, 2), Linear(2, 2), relu]))
+    expected = ("ModuleList(\n  (0-1): 2 x Linear(in_features=2, out_features=2, bias=True)\n"
+                f"  (2): {relu!r}\n)")
+    assert text == expected, f"print(ModuleList) should group identical neighbours like PyTorch:\n{expected}\ngot\n{text}"
 
 
 @check("Part 4 · Dropout, train() and eval()")
@@ -134,41 +210,58 @@ def check_dropout(Dropout, Module):
     assert np.array_equal(Dropout(1.0)(x).data, np.zeros_like(x_np)), "Dropout(p=1) should give zeros, like PyTorch"
     for bad in (-0.1, 1.5):
         assert_raises(ValueError, lambda: Dropout(bad), f"Dropout({bad})", must_mention=[str(bad)])
+    assert_raises(TypeError, lambda: Dropout("0.5"), "Dropout('0.5')", must_mention=["0.5"])
+
+    class Inner(Module):
+        def __init__(self):
+            super().__init__()
+            self.drop = Dropout(0.1)
 
     class Block(Module):
         def __init__(self):
+            super().__init__()
             self.drop = Dropout(0.5)
-            self.stages = [Dropout(0.1)]
+            self.inner = Inner()
 
     block = Block()
     block.eval()
-    assert not block.drop.training and not block.stages[0].training, \
-        "model.eval() should switch every module inside the model to evaluation mode"
+    assert not block.drop.training and not block.inner.training and not block.inner.drop.training, \
+        "model.eval() should switch every module inside the model to evaluation mode, however deep"
     block.train()
-    assert block.drop.training and block.stages[0].training, "model.train() should switch every module back"
+    assert block.drop.training and block.inner.drop.training, "model.train() should switch every module back"
 
 
 @check("Part 5 · state_dict and load_state_dict")
 def check_state_dict(Sequential, Linear):
     manual_seed(0)
     model = Sequential(Linear(3, 4), Linear(4, 2))
+    model[1].register_buffer("running", Tensor(np.arange(2.0)))
+    model[1].register_buffer("scratch", Tensor(np.zeros(2)), persistent=False)
     state = model.state_dict()
-    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias"], \
-        f"state_dict() keys should be ['0.weight', '0.bias', '1.weight', '1.bias'], got {list(state)}"
-    assert isinstance(state["0.weight"], np.ndarray), "state_dict() values should be numpy arrays"
-    assert not np.shares_memory(state["0.weight"], model[0].weight.data), \
-        "state_dict() should hold copies: training later must not change a saved checkpoint"
+    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running"], \
+        f"state_dict() keys should be ['0.weight', '0.bias', '1.weight', '1.bias', '1.running'] (parameters, then " \
+        f"persistent buffers, module by module), got {list(state)}"
+    value = state["0.weight"]
+    assert isinstance(value, Tensor) and not isinstance(value, type(model[0].weight)), \
+        f"state_dict() values should be plain Tensors, as in PyTorch (not numpy arrays, not Parameters); got {type(value).__name__}"
+    assert not value.requires_grad, "state_dict() values should be detached: requires_grad False"
+    assert np.shares_memory(value.data, model[0].weight.data), \
+        "state_dict() values should share memory with the model, like PyTorch's detached tensors"
+
     other = Sequential(Linear(3, 4), Linear(4, 2))
+    other[1].register_buffer("running", Tensor(np.zeros(2)))
     held = other[0].weight.data
-    other.load_state_dict(state)
+    result = other.load_state_dict(state)
     x = Tensor(np.ones((2, 3)))
     assert_close(other(x), model(x), "a model after load_state_dict(another model's state_dict())")
     assert np.shares_memory(other[0].weight.data, held), \
-        "load_state_dict should copy into the existing arrays (parameter.data[...] = value), not replace them"
-    as_tensors = {name: Tensor(value * 2) for name, value in state.items()}
-    other.load_state_dict(as_tensors)
-    assert_close(other[1].bias, state["1.bias"] * 2, "load_state_dict with Tensor values")
+        "load_state_dict should copy into the existing arrays (tensor.data[...] = value), not replace them"
+    assert_close(other[1].running, [0.0, 1.0], "a persistent buffer after load_state_dict")
+    as_arrays = {name: value.data * 2 for name, value in state.items()}
+    other.load_state_dict(as_arrays)
+    assert_close(other[1].bias, state["1.bias"].data * 2, "load_state_dict with numpy array values")
 
+    before = {name: value.data.copy() for name, value in other.state_dict().items()}
     missing = {k: v for k, v in state.items() if k != "1.bias"}
     assert_raises(RuntimeError, lambda: other.load_state_dict(missing), "a state_dict without '1.bias'",
                   must_mention=["1.bias"])
@@ -178,8 +271,23 @@ def check_state_dict(Sequential, Linear):
     wrong_shape = dict(state, **{"0.weight": np.ones((4, 4))})
     assert_raises(RuntimeError, lambda: other.load_state_dict(wrong_shape), "a (4, 4) array for '0.weight'",
                   must_mention=["0.weight", "(4, 4)", "(4, 3)"])
+    not_numbers = dict(state, **{"1.weight": "weights"})
+    assert_raises(RuntimeError, lambda: other.load_state_dict(not_numbers), "a string for '1.weight'",
+                  must_mention=["1.weight"])
+    changed = [name for name, value in other.state_dict().items() if not np.array_equal(value.data, before[name])]
+    assert not changed, f"a load_state_dict that raises should change nothing; it changed {changed}: check every entry first"
+    assert tuple(result) == ([], []) and result.missing_keys == [] and result.unexpected_keys == [], \
+        f"load_state_dict should return (missing_keys, unexpected_keys), both empty here; got {result!r}"
+    lenient = other.load_state_dict(unexpected, strict=False)
+    assert lenient.unexpected_keys == ["extra"] and lenient.missing_keys == [], \
+        f"strict=False should load what matches and report the rest: expected ([], ['extra']), got {lenient!r}"
+    partial = other.load_state_dict(missing, strict=False)
+    assert partial.missing_keys == ["1.bias"], f"strict=False should report missing keys, got {partial!r}"
 
     for parameter in model.parameters():
         parameter.grad = Tensor(np.ones(parameter.shape))
+    model.zero_grad(set_to_none=False)
+    assert all(np.array_equal(p.grad.data, np.zeros(p.shape)) for p in model.parameters()), \
+        "zero_grad(set_to_none=False) should fill every grad with zeros"
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters()), "zero_grad() should set every grad to None"

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from tinytorch.checks import assert_close, assert_raises, check, without_numpy_warnings
+from tinytorch.core.layers import Module
 from tinytorch.core.tensor import Tensor
 
 _rng = np.random.default_rng(4)
@@ -34,6 +35,7 @@ def _check_reductions(Loss, name, input, target, per_element):
     assert_raises(ValueError, lambda: Loss(reduction="average"), f"{name}(reduction='average')",
                   must_mention=["average"])
     assert repr(Loss()) == f"{Loss.__name__}()", f"repr should be {Loss.__name__}() like PyTorch's, got {Loss()!r}"
+    assert isinstance(Loss(), Module), f"{name} should be a Module (through _Loss), as torch.nn.{Loss.__name__} is"
 
 
 @check("Part 1 · MSELoss and reductions")

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from tinytorch.core.layers import Module  # module 03 builds it; an activation only adds forward
 from tinytorch.core.tensor import Tensor
 
 
@@ -18,49 +19,31 @@ def _like(result, x):
     return Tensor(np.asarray(result, dtype=dtype), dtype=dtype)
 
 
-class ReLU:
+class ReLU(Module):
     """max(x, 0) element-wise, as torch.nn.ReLU."""
 
-    def forward(self, x):
-        _require_tensor(x, "ReLU")
-        return _like(np.maximum(x.data, 0), x)
-
-    def __call__(self, x):
-        return self.forward(x)
-
-    def __repr__(self):
-        return "ReLU()"
+    def forward(self, input):
+        _require_tensor(input, "ReLU")
+        return _like(np.maximum(input.data, 0), input)
 
 
 # From content/02_activations.py, cell 6 (Part 2 · Sigmoid, and the overflow of `exp`)
-class Sigmoid:
+class Sigmoid(Module):
     """1 / (1 + exp(-x)) element-wise, computed without overflow for any x, as torch.nn.Sigmoid."""
 
-    def forward(self, x):
-        _require_tensor(x, "Sigmoid")
-        z = np.exp(-np.abs(x.data))
-        return _like(np.where(x.data >= 0, 1 / (1 + z), z / (1 + z)), x)
-
-    def __call__(self, x):
-        return self.forward(x)
-
-    def __repr__(self):
-        return "Sigmoid()"
+    def forward(self, input):
+        _require_tensor(input, "Sigmoid")
+        z = np.exp(-np.abs(input.data))
+        return _like(np.where(input.data >= 0, 1 / (1 + z), z / (1 + z)), input)
 
 
 # From content/02_activations.py, cell 10 (Part 3 · Tanh)
-class Tanh:
+class Tanh(Module):
     """tanh(x) element-wise, as torch.nn.Tanh."""
 
-    def forward(self, x):
-        _require_tensor(x, "Tanh")
-        return _like(np.tanh(x.data), x)
-
-    def __call__(self, x):
-        return self.forward(x)
-
-    def __repr__(self):
-        return "Tanh()"
+    def forward(self, input):
+        _require_tensor(input, "Tanh")
+        return _like(np.tanh(input.data), input)
 
 
 # From content/02_activations.py, cell 14 (Part 4 · GELU and the error function)
@@ -80,47 +63,45 @@ def erf(x):
 
 
 # From content/02_activations.py, cell 18 (GELU, exact and approximate)
-class GELU:
+class GELU(Module):
     """x * Phi(x), exact via erf (approximate='none', the default) or the tanh formula, as torch.nn.GELU."""
 
     def __init__(self, approximate="none"):
+        super().__init__()
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
-    def forward(self, x):
-        _require_tensor(x, "GELU")
-        v = x.data
+    def forward(self, input):
+        _require_tensor(input, "GELU")
+        v = input.data
         if self.approximate == "tanh":
             result = 0.5 * v * (1 + np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v * v * v)))
         else:
             result = 0.5 * v * (1 + erf(v / math.sqrt(2)))
-        return _like(result, x)
+        return _like(result, input)
 
-    def __call__(self, x):
-        return self.forward(x)
-
-    def __repr__(self):
-        return f"GELU(approximate={self.approximate!r})"
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
 
 
 # From content/02_activations.py, cell 22 (Part 5 · Softmax)
-class Softmax:
+class Softmax(Module):
     """exp(x) / sum(exp(x)) along `dim`, with the row maximum subtracted first, as torch.nn.Softmax."""
 
     def __init__(self, dim=-1):
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Softmax: dim must be an int, got {dim!r} ({type(dim).__name__})")
         self.dim = dim
 
-    def forward(self, x):
-        _require_tensor(x, "Softmax")
-        if not -x.ndim <= self.dim < x.ndim:
-            raise IndexError(f"Softmax(dim={self.dim}): dim is out of range for a tensor of shape {x.shape}")
-        shifted = x.data - np.max(x.data, axis=self.dim, keepdims=True)
+    def forward(self, input):
+        _require_tensor(input, "Softmax")
+        if not -input.ndim <= self.dim < input.ndim:
+            raise IndexError(f"Softmax(dim={self.dim}): dim is out of range for a tensor of shape {input.shape}")
+        shifted = input.data - np.max(input.data, axis=self.dim, keepdims=True)
         exps = np.exp(shifted)
-        return _like(exps / np.sum(exps, axis=self.dim, keepdims=True), x)
+        return _like(exps / np.sum(exps, axis=self.dim, keepdims=True), input)
 
-    def __call__(self, x):
-        return self.forward(x)
-
-    def __repr__(self):
-        return f"Softmax(dim={self.dim})"
+    def extra_repr(self):
+        return f"dim={self.dim}"

@@ -2,6 +2,7 @@
 # From content/04_losses.py, cell 2 (Part 1 · Mean squared error and the reduction argument)
 import numpy as np
 
+from tinytorch.core.layers import Module  # module 03: a loss is a Module without parameters
 from tinytorch.core.tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -23,19 +24,14 @@ def _target_array(target, input, name):
     return values.astype(input.dtype)
 
 
-class _Loss:
-    """What every loss shares: the reduction argument, __call__ and the final reduction."""
+class _Loss(Module):
+    """What every loss shares: the reduction argument and the final reduction (Module gives __call__)."""
 
     def __init__(self, reduction="mean"):
+        super().__init__()
         if reduction not in REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
-
-    def __call__(self, input, target):
-        return self.forward(input, target)
-
-    def __repr__(self):
-        return f"{type(self).__name__}()"
 
     def _reduce(self, losses, input):
         """Reduce the numpy array of per-element losses as self.reduction says; a Tensor with input's dtype."""

@@ -141,6 +141,12 @@ class Tensor:
                                "use .any() or .all() (or compare one element)")
         return bool(self.data.item())
 
+    def __float__(self):
+        return float(self.item())  # float(t) for a one-element tensor, as in PyTorch
+
+    def __int__(self):
+        return int(self.item())
+
     def __array__(self, dtype=None, copy=None):
         # np.array(t) and np.asarray(t) see the numbers, not an object holding a Tensor
         return self.data if dtype is None else self.data.astype(dtype)

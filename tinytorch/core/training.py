@@ -368,7 +368,7 @@ def plot_history(history, path=None):
 # From content/08_training.py, cell 25 (Part 6 · Checkpoints that resume exactly)
 def save_checkpoint(path, model, optimizer=None, **metadata):
     """Write model (and optimizer) state and JSON metadata to an .npz file at `path` (no pickle)."""
-    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
+    arrays = {f"model/{name}": value.numpy() for name, value in model.state_dict().items()}
     if optimizer is not None:
         state = optimizer.state_dict()
         for index, per_param in state["state"].items():
