@@ -739,6 +739,7 @@ check_shape_ops(Tensor)
 #   PyTorch will expect it.
 # * `t.argmax(dim=None)`: the index of the largest element, as an integer tensor.
 # * `min` and `argmin` mirror them; `max` and `min` share one helper, `_extreme`, which you write.
+# * `all()` and `any()` ask whether every / some element is nonzero (a bool tensor): `if (a == b).all():`.
 #
 # Sums of integers give int64 (PyTorch's rule, so a count of a million `True`s cannot overflow a small
 # type), and `mean` of an integer tensor is refused: PyTorch asks you to say `.float()` first.
@@ -814,6 +815,22 @@ def tensor_max(self, dim=None, keepdim=False):
 def tensor_min(self, dim=None, keepdim=False):
     """The smallest element, or with `dim` a MaxResult(values, indices), as torch.min."""
     return _extreme(self, dim, keepdim, "min", np.min, np.argmin)
+
+
+@patch_to(Tensor, name="all")
+def tensor_all(self, dim=None, keepdim=False):
+    """True where every element (over `dim`, or all) is nonzero: a bool tensor, as torch.all."""
+    if dim is not None:
+        _check_dim(self, dim, "all")
+    return Tensor(np.all(self.data, axis=dim, keepdims=keepdim), dtype=np.bool_)
+
+
+@patch_to(Tensor, name="any")
+def tensor_any(self, dim=None, keepdim=False):
+    """True where some element (over `dim`, or all) is nonzero: a bool tensor, as torch.any."""
+    if dim is not None:
+        _check_dim(self, dim, "any")
+    return Tensor(np.any(self.data, axis=dim, keepdims=keepdim), dtype=np.bool_)
 
 
 @patch_to(Tensor)

@@ -385,3 +385,16 @@ NUMBERS = [
 @pytest.mark.parametrize("check", NUMBERS)
 def test_python_number_conversion_matches_torch(check):
     check()
+
+
+LOGIC = [
+    case("Tensor.all", lambda m, x: (x > -5).all(), (3, 4), grad=False),
+    case("Tensor.all", lambda m, x: (x > 0).all(dim=1), (3, 4), grad=False),
+    case("Tensor.any", lambda m, x: (x > 1).any(), (3, 4), grad=False),
+    case("Tensor.any", lambda m, x: (x > 1).any(0, keepdim=True), (3, 4), grad=False),
+]
+
+
+@pytest.mark.parametrize("check", LOGIC)
+def test_all_and_any_match_torch(check):
+    check()

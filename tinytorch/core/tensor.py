@@ -571,6 +571,22 @@ def tensor_min(self, dim=None, keepdim=False):
     return _extreme(self, dim, keepdim, "min", np.min, np.argmin)
 
 
+@patch_to(Tensor, name="all")
+def tensor_all(self, dim=None, keepdim=False):
+    """True where every element (over `dim`, or all) is nonzero: a bool tensor, as torch.all."""
+    if dim is not None:
+        _check_dim(self, dim, "all")
+    return Tensor(np.all(self.data, axis=dim, keepdims=keepdim), dtype=np.bool_)
+
+
+@patch_to(Tensor, name="any")
+def tensor_any(self, dim=None, keepdim=False):
+    """True where some element (over `dim`, or all) is nonzero: a bool tensor, as torch.any."""
+    if dim is not None:
+        _check_dim(self, dim, "any")
+    return Tensor(np.any(self.data, axis=dim, keepdims=keepdim), dtype=np.bool_)
+
+
 @patch_to(Tensor)
 def argmax(self, dim=None, keepdim=False):
     """Index of the largest element (over the flattened tensor when dim is None), as int64."""
