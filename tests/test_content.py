@@ -89,3 +89,22 @@ def test_student_notebook_checks_fail_with_the_hint(path, tmp_path):
             # Other cells may only stop at a stub, never crash for an unrelated reason.
             assert run.error_type == "NotImplementedError", \
                 f"cell {run.index} crashed with {run.error_type}: {run.error} instead of reaching a stub"
+
+
+def test_package_no_grad_still_records_nothing_after_module_06s_cells(tmp_path):
+    """Module 06's notebook defines and runs its own enable_autograd(); afterwards the package's own
+    no_grad() (used by tinytorch.training.evaluate) must still switch recording off: one flag, not two."""
+    reference, _ = write_notebooks(build_content.CONTENT / "06_autograd.py", tmp_path)
+    notebook = nbformat.read(reference, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "import tinytorch\n"
+        "from tinytorch.training import evaluate\n"
+        "w = tinytorch.Tensor([1.0, 2.0], requires_grad=True)\n"
+        "with tinytorch.no_grad():\n"
+        "    y = (w * 2).sum()\n"
+        "print('recorded' if y.requires_grad or y.grad_fn is not None else 'nothing recorded')\n"
+        "print('grad mode back on' if tinytorch.is_grad_enabled() else 'grad mode left off')"))
+    nbformat.write(notebook, reference)
+    runs = run_notebook(reference)
+    assert not [r for r in runs if r.error_type], [(r.index, r.error) for r in runs if r.error_type]
+    assert runs[-1].output.splitlines() == ["nothing recorded", "grad mode back on"]
