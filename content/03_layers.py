@@ -617,6 +617,9 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input):
+        if isinstance(input, Tensor) and not np.issubdtype(input.dtype, np.floating):
+            raise RuntimeError(f"Dropout: the input must be floating point, got dtype {input.dtype} "
+                               "(scaling the kept values by 1/(1-p) would round them)")
         # HINT: in eval mode (not self.training) return input unchanged. Otherwise keep each element when
         # HINT: default_generator().random(input.shape) >= self.p, scale kept ones by 1 / (1 - p) (by 0 when
         # HINT: p == 1), and return input * Tensor(mask, dtype=input.dtype).

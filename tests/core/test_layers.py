@@ -430,3 +430,8 @@ def test_a_model_deep_copies_into_independent_parameters():
     clone = copy.deepcopy(model)
     assert repr(clone) == repr(model) and clone[0].weight is not model[0].weight
     np.testing.assert_array_equal(clone[0].weight.data, model[0].weight.data)
+
+
+def test_dropout_refuses_integer_input_instead_of_rounding_the_scaled_values():
+    with pytest.raises(RuntimeError, match="floating point.*int64"):
+        Dropout(0.5)(Tensor([1, 4], dtype=np.int64))

@@ -522,8 +522,8 @@ def write(path, content):
 
 
 @pytest.mark.parametrize("make_file, message", [
-    (lambda folder: write(folder / "random.npz", bytes(range(256)) * 4), "random.npz' is not a checkpoint"),
-    (lambda folder: write(folder / "empty.npz", b""), "empty.npz' is not a checkpoint"),
+    (lambda folder: write(folder / "random.npz", bytes(range(256)) * 4), "random.npz' is not a checkpoint.*not a readable"),
+    (lambda folder: write(folder / "empty.npz", b""), "empty.npz' is not a checkpoint.*it is empty"),
     (lambda folder: write(folder / "cut.npz", open(folder / "ckpt.npz", "rb").read()[:300]),
      "cut.npz' is (not a checkpoint|a damaged checkpoint)"),
     (lambda folder: (np.save(folder / "weights.npy", np.ones(3)), str(folder / "weights.npy"))[1],
@@ -535,8 +535,9 @@ def test_load_of_a_file_that_is_not_a_checkpoint_names_the_file_and_changes_noth
     model = mlp()
     save_checkpoint(str(tmp_path / "ckpt.npz"), model)
     before = weights(model)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as raised:
         load_checkpoint(make_file(tmp_path), model)
+    assert "pickled" not in str(raised.value)  # numpy's guess for unknown bytes; these files hold no pickle
     assert all(np.array_equal(a, b) for a, b in zip(before, weights(model)))
 
 

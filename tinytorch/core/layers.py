@@ -384,6 +384,9 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input):
+        if isinstance(input, Tensor) and not np.issubdtype(input.dtype, np.floating):
+            raise RuntimeError(f"Dropout: the input must be floating point, got dtype {input.dtype} "
+                               "(scaling the kept values by 1/(1-p) would round them)")
         if not self.training:
             return input
         scale = 1 / (1 - self.p) if self.p < 1 else 0.0

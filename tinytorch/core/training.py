@@ -4,6 +4,7 @@ import bisect
 import json
 import math
 import numbers
+import os
 import sys
 import time
 import zipfile
@@ -391,8 +392,11 @@ def _read_checkpoint(path):
         archive = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise FileNotFoundError(f"no checkpoint file at {path!r}") from None
-    except _UNREADABLE as err:
-        raise ValueError(f"{path!r} is not a checkpoint (an .npz archive written by save_checkpoint): {err}") from None
+    except _UNREADABLE:
+        # numpy's own message would be misleading here (random bytes "contain pickled data")
+        what = ("it is empty" if os.path.getsize(path) == 0 else
+                "its bytes are not a readable .npz archive (damaged, truncated or another kind of file)")
+        raise ValueError(f"{path!r} is not a checkpoint written by save_checkpoint: {what}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"{path!r} holds a single array (an .npy file), not a checkpoint written by save_checkpoint")
     with archive:
