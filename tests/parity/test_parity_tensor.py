@@ -398,3 +398,15 @@ LOGIC = [
 @pytest.mark.parametrize("check", LOGIC)
 def test_all_and_any_match_torch(check):
     check()
+
+
+ARG_EXTREMES = [
+    case("Tensor.argmax", lambda m, x: x.argmax(keepdim=True), (3, 4)),
+    case("Tensor.argmin", lambda m, x: x.argmin(keepdim=True), (2, 3, 4)),
+    case("Tensor.argmin", lambda m, x: x.argmin(1, keepdim=True), (2, 3, 4)),
+]
+
+
+@pytest.mark.parametrize("check", ARG_EXTREMES)
+def test_argmax_and_argmin_keepdim_match_torch(check):
+    check()

@@ -590,17 +590,21 @@ def tensor_any(self, dim=None, keepdim=False):
 @patch_to(Tensor)
 def argmax(self, dim=None, keepdim=False):
     """Index of the largest element (over the flattened tensor when dim is None), as int64."""
-    if dim is not None:
-        _dim_index(self, dim, "argmax")
-    return Tensor(np.argmax(self.data, axis=dim, keepdims=keepdim and dim is not None), dtype=np.int64)
+    if dim is None:  # over the flattened tensor; keepdim keeps every dimension, with size 1
+        index = np.argmax(self.data)
+        return Tensor(np.reshape(index, (1,) * self.ndim) if keepdim else index, dtype=np.int64)
+    _dim_index(self, dim, "argmax")
+    return Tensor(np.argmax(self.data, axis=dim, keepdims=keepdim), dtype=np.int64)
 
 
 @patch_to(Tensor)
 def argmin(self, dim=None, keepdim=False):
     """Index of the smallest element (over the flattened tensor when dim is None), as int64."""
-    if dim is not None:
-        _dim_index(self, dim, "argmin")
-    return Tensor(np.argmin(self.data, axis=dim, keepdims=keepdim and dim is not None), dtype=np.int64)
+    if dim is None:  # over the flattened tensor; keepdim keeps every dimension, with size 1
+        index = np.argmin(self.data)
+        return Tensor(np.reshape(index, (1,) * self.ndim) if keepdim else index, dtype=np.int64)
+    _dim_index(self, dim, "argmin")
+    return Tensor(np.argmin(self.data, axis=dim, keepdims=keepdim), dtype=np.int64)
 
 
 # From content/01_tensor.py, cell 26 (Part 6 · Indexing and slicing)
