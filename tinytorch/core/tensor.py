@@ -571,40 +571,44 @@ def tensor_min(self, dim=None, keepdim=False):
     return _extreme(self, dim, keepdim, "min", np.min, np.argmin)
 
 
+def _reduce_to(tensor, dim, keepdim, op, reduce, dtype):
+    """`reduce` (a numpy reduction such as np.all) over `dim` (or all), as a Tensor of `dtype`."""
+    if dim is not None:
+        _check_dim(tensor, dim, op)
+    return Tensor(reduce(tensor.data, axis=dim, keepdims=keepdim), dtype=dtype)
+
+
 @patch_to(Tensor, name="all")
 def tensor_all(self, dim=None, keepdim=False):
     """True where every element (over `dim`, or all) is nonzero: a bool tensor, as torch.all."""
-    if dim is not None:
-        _check_dim(self, dim, "all")
-    return Tensor(np.all(self.data, axis=dim, keepdims=keepdim), dtype=np.bool_)
+    return _reduce_to(self, dim, keepdim, "all", np.all, np.bool_)
 
 
 @patch_to(Tensor, name="any")
 def tensor_any(self, dim=None, keepdim=False):
     """True where some element (over `dim`, or all) is nonzero: a bool tensor, as torch.any."""
-    if dim is not None:
-        _check_dim(self, dim, "any")
-    return Tensor(np.any(self.data, axis=dim, keepdims=keepdim), dtype=np.bool_)
+    return _reduce_to(self, dim, keepdim, "any", np.any, np.bool_)
+
+
+def _arg_extreme(tensor, dim, keepdim, op, arg_reduce):
+    """argmax/argmin as int64; with dim None over the flattened tensor (keepdim keeps every dim, size 1)."""
+    if dim is None:
+        index = arg_reduce(tensor.data)
+        return Tensor(np.reshape(index, (1,) * tensor.ndim) if keepdim else index, dtype=np.int64)
+    _dim_index(tensor, dim, op)
+    return Tensor(arg_reduce(tensor.data, axis=dim, keepdims=keepdim), dtype=np.int64)
 
 
 @patch_to(Tensor)
 def argmax(self, dim=None, keepdim=False):
     """Index of the largest element (over the flattened tensor when dim is None), as int64."""
-    if dim is None:  # over the flattened tensor; keepdim keeps every dimension, with size 1
-        index = np.argmax(self.data)
-        return Tensor(np.reshape(index, (1,) * self.ndim) if keepdim else index, dtype=np.int64)
-    _dim_index(self, dim, "argmax")
-    return Tensor(np.argmax(self.data, axis=dim, keepdims=keepdim), dtype=np.int64)
+    return _arg_extreme(self, dim, keepdim, "argmax", np.argmax)
 
 
 @patch_to(Tensor)
 def argmin(self, dim=None, keepdim=False):
     """Index of the smallest element (over the flattened tensor when dim is None), as int64."""
-    if dim is None:  # over the flattened tensor; keepdim keeps every dimension, with size 1
-        index = np.argmin(self.data)
-        return Tensor(np.reshape(index, (1,) * self.ndim) if keepdim else index, dtype=np.int64)
-    _dim_index(self, dim, "argmin")
-    return Tensor(np.argmin(self.data, axis=dim, keepdims=keepdim), dtype=np.int64)
+    return _arg_extreme(self, dim, keepdim, "argmin", np.argmin)
 
 
 # From content/01_tensor.py, cell 26 (Part 6 · Indexing and slicing)
