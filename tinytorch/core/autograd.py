@@ -9,7 +9,7 @@ from tinytorch.autograd.grad_mode import is_grad_enabled, no_grad
 from tinytorch.core.tensor import Tensor, _numpy_index, result_type
 from tinytorch.patching import patch_to
 
-__all__ = ["Function", "unbroadcast", "topological_order", "enable_autograd", "no_grad"]
+__all__ = ["Function", "record", "unbroadcast", "topological_order", "enable_autograd", "no_grad"]
 
 
 class Function:
@@ -324,8 +324,10 @@ def backward(self, gradient=None, retain_graph=False):
 
 
 # From content/06_autograd.py, cell 24 (Part 8 · `enable_autograd()`: teaching the module-01 Tensor to remember)
-def _record(result, function, *inputs, **saved):
-    """Attach a `function` node to `result` when gradients must flow from it to `inputs`."""
+def record(result, function, *inputs, **saved):
+    """Attach a `function` node (made from `inputs` and `saved`) to `result` as its grad_fn, when gradient
+    mode is on and some input requires grad; returns `result`. Later modules record their own ops with it:
+    `return record(output, Conv2dBackward0, x, weight, stride=stride)`."""
     if is_grad_enabled() and any(t.requires_grad for t in inputs):
         result.requires_grad = True
         result.grad_fn = function(*inputs, **saved)
@@ -358,13 +360,13 @@ _BINARY_RULES = {np.add: AddBackward0, np.subtract: SubBackward0, np.multiply: M
 
 def _record_elementwise(self, result, other, np_op, name):
     rule = _BINARY_RULES.get(np_op)  # comparisons have no gradient
-    return result if rule is None else _record(result, rule, self, _operand(other))
+    return result if rule is None else record(result, rule, self, _operand(other))
 
 
 def _record_extreme(self, result, dim=None, keepdim=False):
     if dim is None:
-        return _record(result, MaxBackward0, self, dim=None, keepdim=keepdim, output=result.data)
-    _record(result.values, MaxBackward0, self, dim=dim, keepdim=keepdim, indices=result.indices.data)
+        return record(result, MaxBackward0, self, dim=None, keepdim=keepdim, output=result.data)
+    record(result.values, MaxBackward0, self, dim=dim, keepdim=keepdim, indices=result.indices.data)
     return result
 
 
@@ -376,22 +378,22 @@ def _dims_order(tensor, dims):
 # How each Tensor method records its node: record(self, result, *the method's arguments).
 _TENSOR_RULES = {
     "_elementwise": _record_elementwise,
-    "__matmul__": lambda self, out, other: _record(out, MmBackward0, self, _operand(other)),
-    "sum": lambda self, out, dim=None, keepdim=False: _record(out, SumBackward0, self, dim=dim, keepdim=keepdim),
-    "mean": lambda self, out, dim=None, keepdim=False: _record(out, MeanBackward0, self, dim=dim, keepdim=keepdim),
+    "__matmul__": lambda self, out, other: record(out, MmBackward0, self, _operand(other)),
+    "sum": lambda self, out, dim=None, keepdim=False: record(out, SumBackward0, self, dim=dim, keepdim=keepdim),
+    "mean": lambda self, out, dim=None, keepdim=False: record(out, MeanBackward0, self, dim=dim, keepdim=keepdim),
     "max": _record_extreme,
     "min": _record_extreme,
-    "reshape": lambda self, out, *shape: _record(out, ViewBackward0, self),
-    "transpose": lambda self, out, dim0, dim1: _record(out, TransposeBackward0, self, dim0=dim0, dim1=dim1),
-    "permute": lambda self, out, *dims: _record(out, PermuteBackward0, self, dims=_dims_order(self, dims)),
-    "__getitem__": lambda self, out, index: _record(out, IndexBackward0, self, index=_numpy_index(index)),
-    "__pow__": lambda self, out, exponent: _record(out, PowBackward0, self, exponent=exponent),
-    "exp": lambda self, out: _record(out, ExpBackward0, self, output=out.data),
-    "log": lambda self, out: _record(out, LogBackward0, self),
-    "sqrt": lambda self, out: _record(out, SqrtBackward0, self, output=out.data),
-    "abs": lambda self, out: _record(out, AbsBackward0, self),
-    "clone": lambda self, out: _record(out, CloneBackward0, self),
-    "to": lambda self, out, dtype: out if out is self or out.dtype.kind != "f" else _record(out, CloneBackward0, self),
+    "reshape": lambda self, out, *shape: record(out, ViewBackward0, self),
+    "transpose": lambda self, out, dim0, dim1: record(out, TransposeBackward0, self, dim0=dim0, dim1=dim1),
+    "permute": lambda self, out, *dims: record(out, PermuteBackward0, self, dims=_dims_order(self, dims)),
+    "__getitem__": lambda self, out, index: record(out, IndexBackward0, self, index=_numpy_index(index)),
+    "__pow__": lambda self, out, exponent: record(out, PowBackward0, self, exponent=exponent),
+    "exp": lambda self, out: record(out, ExpBackward0, self, output=out.data),
+    "log": lambda self, out: record(out, LogBackward0, self),
+    "sqrt": lambda self, out: record(out, SqrtBackward0, self, output=out.data),
+    "abs": lambda self, out: record(out, AbsBackward0, self),
+    "clone": lambda self, out: record(out, CloneBackward0, self),
+    "to": lambda self, out, dtype: out if out is self or out.dtype.kind != "f" else record(out, CloneBackward0, self),
 }
 _IN_PLACE = ["add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__", "__itruediv__",
              "zero_", "fill_", "copy_"]
@@ -433,13 +435,13 @@ def _enable_module_gradients():
     def track(cls, record):
         cls.forward = _tracked(_originals(cls, ["forward"])["forward"], record)
 
-    track(activations.ReLU, lambda m, out, x: _record(out, ReluBackward0, x))
-    track(activations.Sigmoid, lambda m, out, x: _record(out, SigmoidBackward0, x, output=out.data))
-    track(activations.Tanh, lambda m, out, x: _record(out, TanhBackward0, x, output=out.data))
-    track(activations.GELU, lambda m, out, x: _record(out, GeluBackward0, x, approximate=m.approximate))
-    track(activations.Softmax, lambda m, out, x: _record(out, SoftmaxBackward0, x, output=out.data, dim=m.dim))
-    track(losses.MSELoss, lambda m, out, x, y: _record(out, MseLossBackward0, x, _operand(y), reduction=m.reduction))
-    track(losses.CrossEntropyLoss, lambda m, out, x, y: _record(
+    track(activations.ReLU, lambda m, out, x: record(out, ReluBackward0, x))
+    track(activations.Sigmoid, lambda m, out, x: record(out, SigmoidBackward0, x, output=out.data))
+    track(activations.Tanh, lambda m, out, x: record(out, TanhBackward0, x, output=out.data))
+    track(activations.GELU, lambda m, out, x: record(out, GeluBackward0, x, approximate=m.approximate))
+    track(activations.Softmax, lambda m, out, x: record(out, SoftmaxBackward0, x, output=out.data, dim=m.dim))
+    track(losses.MSELoss, lambda m, out, x, y: record(out, MseLossBackward0, x, _operand(y), reduction=m.reduction))
+    track(losses.CrossEntropyLoss, lambda m, out, x, y: record(
         out, CrossEntropyLossBackward0, x, target=_class_targets(y), reduction=m.reduction))
-    track(losses.BCEWithLogitsLoss, lambda m, out, x, y: _record(
+    track(losses.BCEWithLogitsLoss, lambda m, out, x, y: record(
         out, BinaryCrossEntropyWithLogitsBackward0, x, target=_float_targets(y, x), reduction=m.reduction))
