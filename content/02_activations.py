@@ -58,6 +58,8 @@ import numpy as np
 from tinytorch.core.layers import Module  # module 03 builds it; an activation only adds forward
 from tinytorch.core.tensor import Tensor
 
+__all__ = ["ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "erf"]
+
 
 def _require_tensor(x, name):
     if not isinstance(x, Tensor):

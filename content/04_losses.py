@@ -57,6 +57,8 @@ import numpy as np
 from tinytorch.core.layers import Module  # module 03: a loss is a Module without parameters
 from tinytorch.core.tensor import Tensor
 
+__all__ = ["MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss", "log_softmax"]
+
 REDUCTIONS = ("mean", "sum", "none")
 
 

@@ -58,6 +58,7 @@ import math
 import numpy as np
 
 from tinytorch.autograd.grad_mode import is_grad_enabled, no_grad
+from tinytorch.core import activations, losses  # the modules whose forward Part 8 wraps
 from tinytorch.core.tensor import Tensor, _numpy_index, result_type
 from tinytorch.patching import patch_to
 
@@ -377,7 +378,6 @@ class CloneBackward0(Function):
 
 # %%
 #| export
-from tinytorch.core import activations, losses  # the modules whose forward Part 8 wraps
 
 
 class ReluBackward0(Function):

@@ -96,6 +96,9 @@ import numbers
 import numpy as np
 
 from tinytorch.core.tensor import Tensor
+from tinytorch.patching import patch_to
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 
 
 def _is_leaf(tensor):
@@ -338,6 +341,7 @@ check_sgd(SGD)
 
 # %%
 #| export
+@patch_to(SGD)
 def _momentum_direction(self, p, grad, group):
     """The direction SGD steps along for `p` when momentum is on; updates the momentum buffer."""
     # HINT: state = self.state.setdefault(p, {}). No "momentum_buffer" yet: store grad.copy() (the first
@@ -354,8 +358,6 @@ def _momentum_direction(self, p, grad, group):
     return grad + group["momentum"] * buffer if group["nesterov"] else buffer
     ### END SOLUTION
 
-
-SGD._momentum_direction = _momentum_direction
 
 # %% [markdown]
 # ### Check Part 3

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from tinytorch.autograd.grad_mode import is_grad_enabled, no_grad
+from tinytorch.core import activations, losses  # the modules whose forward Part 8 wraps
 from tinytorch.core.tensor import Tensor, _numpy_index, result_type
 from tinytorch.patching import patch_to
 
@@ -193,9 +194,6 @@ class CloneBackward0(Function):
 
 
 # From content/06_autograd.py, cell 18 (Part 6 · Activations and losses: fused backward rules)
-from tinytorch.core import activations, losses  # the modules whose forward Part 8 wraps
-
-
 class ReluBackward0(Function):
     def backward(self, grad):
         return (grad * (self.inputs[0].data > 0),)

@@ -5,6 +5,8 @@ import numpy as np
 from tinytorch.core.tensor import Tensor
 from tinytorch.random import default_generator
 
+__all__ = ["Dataset", "TensorDataset", "DataLoader", "default_collate"]
+
 
 class Dataset:
     """A map-style dataset, as torch.utils.data.Dataset: subclasses define __len__ and __getitem__."""

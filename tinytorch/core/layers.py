@@ -7,7 +7,10 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from tinytorch.core.tensor import Tensor
+from tinytorch.patching import patch_to
 from tinytorch.random import default_generator
+
+__all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "Dropout"]
 
 
 class Parameter(Tensor):
@@ -397,6 +400,7 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
+@patch_to(Module)
 def train(self, mode=True):
     """Set the `training` flag of this module and, through each child's train(), of every module below it."""
     if not isinstance(mode, bool):
@@ -405,9 +409,6 @@ def train(self, mode=True):
     for module in self.children():
         module.train(mode)
     return self
-
-
-Module.train = train
 
 
 # From content/03_layers.py, cell 20 (Part 5 · Saving and loading: `state_dict`)
@@ -426,6 +427,7 @@ def _named_state(module):
                 yield _dotted(module_name, name), value
 
 
+@patch_to(Module)
 def state_dict(self, *, prefix="", keep_vars=False):
     """OrderedDict name -> Tensor of every parameter and persistent buffer; detached (sharing memory with
     the model) unless keep_vars, which returns the Parameters themselves."""
@@ -443,6 +445,7 @@ def _checkpoint_array(value):
     return array if array.dtype.kind in "biuf" else None
 
 
+@patch_to(Module)
 def load_state_dict(self, state_dict, strict=True):
     """Check every entry, then copy the state_dict's values into this module's tensors, in place; returns
     _IncompatibleKeys(missing_keys, unexpected_keys)."""
@@ -467,7 +470,3 @@ def load_state_dict(self, state_dict, strict=True):
     for name, array in arrays.items():
         own[name].data[...] = array
     return _IncompatibleKeys(missing, unexpected)
-
-
-Module.state_dict = state_dict
-Module.load_state_dict = load_state_dict

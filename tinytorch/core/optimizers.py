@@ -6,6 +6,9 @@ import numbers
 import numpy as np
 
 from tinytorch.core.tensor import Tensor
+from tinytorch.patching import patch_to
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 
 
 def _is_leaf(tensor):
@@ -169,6 +172,7 @@ class SGD(Optimizer):
 
 
 # From content/07_optimizers.py, cell 10 (Part 3 · Momentum, dampening and Nesterov)
+@patch_to(SGD)
 def _momentum_direction(self, p, grad, group):
     """The direction SGD steps along for `p` when momentum is on; updates the momentum buffer."""
     state = self.state.setdefault(p, {})
@@ -179,9 +183,6 @@ def _momentum_direction(self, p, grad, group):
         buffer *= group["momentum"]
         buffer += (1 - group["dampening"]) * grad
     return grad + group["momentum"] * buffer if group["nesterov"] else buffer
-
-
-SGD._momentum_direction = _momentum_direction
 
 
 # From content/07_optimizers.py, cell 14 (Part 4 · Adam: a step size per parameter)

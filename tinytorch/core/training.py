@@ -14,6 +14,9 @@ import numpy as np
 from tinytorch.core.autograd import no_grad
 from tinytorch.core.tensor import Tensor
 
+__all__ = ["train_epoch", "evaluate", "correct_predictions", "clip_grad_norm_", "LRScheduler", "CosineAnnealingLR",
+           "LinearLR", "SequentialLR", "ProgressBar", "Trainer", "plot_history", "save_checkpoint", "load_checkpoint"]
+
 
 def _batch_size(inputs):
     return inputs.shape[0] if inputs.ndim else 1
