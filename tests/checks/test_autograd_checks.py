@@ -119,3 +119,45 @@ def test_engine_check_rejects_a_recursive_sort(monkeypatch):
     monkeypatch.setattr(ag, "topological_order", _recursive_topological_order)
     with pytest.raises(AssertionError, match="10,000"):
         checks.check_autograd_engine(Tensor, ag.no_grad)
+
+
+def topological_order_without_visited_set(root):
+    order, stack = [], [(root, False)]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)
+            continue
+        stack.append((tensor, True))
+        if tensor.grad_fn is not None:
+            stack.extend((t, False) for t in tensor.grad_fn.inputs if t.requires_grad)
+    return order
+
+
+def topological_order_marking_on_push(root):
+    order, visited, stack = [], {id(root)}, [(root, False)]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)
+            continue
+        stack.append((tensor, True))
+        for t in (tensor.grad_fn.inputs if tensor.grad_fn is not None else ()):
+            if t.requires_grad and id(t) not in visited:
+                visited.add(id(t))
+                stack.append((t, False))
+    return order
+
+
+@pytest.mark.parametrize("mutant, reason", [
+    (topological_order_without_visited_set, "mark a tensor visited"),
+    (topological_order_marking_on_push, "comes before one of its inputs"),
+])
+def test_topological_order_check_rejects_realistic_sorts(mutant, reason):
+    with pytest.raises(AssertionError, match=reason):
+        checks.check_topological_order(mutant)
+
+
+def test_topological_order_check_accepts_the_reference(capsys):
+    checks.check_topological_order(ag.topological_order)
+    assert "✅" in capsys.readouterr().out

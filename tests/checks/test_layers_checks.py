@@ -173,6 +173,22 @@ class DropoutOnNonRecursiveModule(Dropout, NonRecursiveTrainModule):
     pass
 
 
+class NumpyForwardLinear(Linear):
+    def forward(self, input):
+        return Tensor(input.data @ self.weight.data.T + self.bias.data)  # right numbers, no graph
+
+
+class FlagSettingTrainModule(Module):
+    def train(self, mode=True):
+        for _, module in self.named_modules():
+            module.training = mode  # skips any child's own train()
+        return self
+
+
+class DropoutOnFlagSettingModule(Dropout, FlagSettingTrainModule):
+    pass
+
+
 class ArrayStateDictSequential(Sequential):
     """state_dict() of numpy copies, as this course's first version returned."""
 
@@ -221,7 +237,8 @@ CASES = [
       ((ModuleListingTiedTwice, Parameter), "a tied Parameter once"),
       ((ModuleWithoutInitCheck, Parameter), "super().__init__()")]),
     (checks.check_linear, Linear,
-     [InOutLinear, StandardNormalLinear, ZeroBiasLinear, UnseededLinear, SilentLinear]),
+     [InOutLinear, StandardNormalLinear, ZeroBiasLinear, UnseededLinear, SilentLinear,
+      (NumpyForwardLinear, "not on the numpy .data")]),
     (checks.check_sequential, (Sequential, ModuleList, Linear, ReLU),
      [((SequentialAcceptingCallables, ModuleList, Linear, ReLU), "(a class)"),
       ((SequentialNamedLikeAList, ModuleList, Linear, ReLU), "by layer position"),
@@ -229,7 +246,8 @@ CASES = [
       ((Sequential, ModuleListAppendingOnInsert, Linear, ReLU), "insert(0, m)")]),
     (checks.check_dropout, (Dropout, Module),
      [(NonRescalingDropout, Module), (AlwaysOnDropout, Module),
-      ((DropoutOnNonRecursiveModule, NonRecursiveTrainModule), "every module inside the model")]),
+      ((DropoutOnNonRecursiveModule, NonRecursiveTrainModule), "every module inside the model"),
+      ((DropoutOnFlagSettingModule, FlagSettingTrainModule), "overrides train()")]),
     (checks.check_state_dict, (Sequential, Linear),
      [((ArrayStateDictSequential, Linear), "plain Tensors"),
       ((LenientLoadSequential, Linear), "without '1.bias'"),

@@ -2,7 +2,7 @@
 import numpy as np
 
 from tinytorch.checks import tensor as checks
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, result_type
 
 from mutants import make_mutant_tests
 
@@ -10,6 +10,30 @@ from mutants import make_mutant_tests
 class Float64ByDefault(Tensor):
     def __init__(self, data, dtype=None):
         super().__init__(data, dtype=np.float64 if dtype is None else dtype)
+
+
+class InitIgnoresDtype(Tensor):
+    def __init__(self, data, dtype=None, requires_grad=False):
+        super().__init__(data, requires_grad=requires_grad)
+
+
+class InitCopies(Tensor):
+    def __init__(self, data, dtype=None, requires_grad=False):
+        super().__init__(np.array(getattr(data, "data", data), dtype=dtype or np.float32), dtype=dtype,
+                         requires_grad=requires_grad)
+
+
+class ComparisonsKeepOperandDtype(Tensor):
+    def _elementwise(self, other, op, name):
+        result = super()._elementwise(other, op, name)
+        return type(self)(result.data, dtype=result_type(self, other))  # the operands' dtype: bool -> float
+
+
+class MatmulInnerFromFirstDim(Tensor):
+    def __matmul__(self, other):
+        if self.shape[-1] != other.shape[0]:  # right for 1-d and 2-d operands only
+            raise ValueError(f"matmul: shapes {self.shape} and {other.shape} differ in their inner dimensions")
+        return type(self)(np.matmul(self.data, other.data))
 
 
 class FootprintCountsElements(Tensor):
@@ -72,9 +96,11 @@ class IndexingCopiesSlices(Tensor):
 
 
 CASES = [
-    (checks.check_creation, Tensor, [Float64ByDefault, FootprintCountsElements]),
-    (checks.check_arithmetic, Tensor, [AddIgnoresBroadcastErrors, (ElementwiseKeepsSelfDtype, "PyTorch promotes")]),
-    (checks.check_matmul, Tensor, [ElementwiseMatmul, MatmulVagueError]),
+    (checks.check_creation, Tensor, [Float64ByDefault, FootprintCountsElements,
+                                     (InitIgnoresDtype, "must use its dtype"), (InitCopies, "not copy it")]),
+    (checks.check_arithmetic, Tensor, [AddIgnoresBroadcastErrors, (ElementwiseKeepsSelfDtype, "PyTorch promotes"),
+                                       (ComparisonsKeepOperandDtype, "should give a bool tensor")]),
+    (checks.check_matmul, Tensor, [ElementwiseMatmul, MatmulVagueError, (MatmulInnerFromFirstDim, "(5, 2, 3) and (5, 3, 4)")]),
     (checks.check_shape_ops, Tensor, [ReshapeCopies, TransposeReversesAll]),
     (checks.check_reductions, Tensor, [MaxWithoutIndices, MeanIgnoresKeepdim]),
     (checks.check_indexing, Tensor, [IndexingCopiesSlices]),

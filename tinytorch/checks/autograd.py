@@ -26,6 +26,36 @@ def _rule_matches_finite_differences(function_class, forward, arrays, what, grad
                      f"{what}: gradient of input {position} (shape {np.shape(array)})", rtol=1e-5, atol=1e-6)
 
 
+@check("Part 7 · topological order")
+def check_topological_order(topological_order):
+    # y = y + y twelve times: 13 tensors, but 2**12 paths from the top to the leaf
+    leaf = Tensor([1.0], requires_grad=True)
+    y = leaf
+    for _ in range(12):
+        y = y + y
+    order = topological_order(y)
+    assert len({id(t) for t in order}) == len(order), \
+        (f"y = y + y repeated 12 times: the order lists {len(order)} entries but only "
+         f"{len({id(t) for t in order})} different tensors; mark a tensor visited and skip it when it comes "
+         "again (without that, a graph that reuses values, like a residual network, grows exponentially)")
+    assert len(order) == 13, f"y = y + y repeated 12 times has 13 tensors; the order has {len(order)}"
+    # a diamond with branches of unequal depth: d = a + ((a * 2) * 3)
+    a = Tensor([1.0], requires_grad=True)
+    b = a * 2
+    c = b * 3
+    d = a + c
+    order = topological_order(d)
+    place = {id(t): i for i, t in enumerate(order)}
+    for tensor, name in [(a, "a"), (b, "b = a * 2"), (c, "c = b * 3"), (d, "d = a + c")]:
+        assert id(tensor) in place, f"d = a + ((a * 2) * 3): {name} is missing from the order"
+    for tensor, inputs, name in [(b, [a], "b = a * 2"), (c, [b], "c = b * 3"), (d, [a, c], "d = a + c")]:
+        for earlier in inputs:
+            assert place[id(earlier)] < place[id(tensor)], \
+                (f"d = a + ((a * 2) * 3): {name} comes before one of its inputs; emit a tensor only after all of "
+                 "its inputs are done (mark it visited when it is first popped, not when it is pushed)")
+    assert order[-1] is d, "the root comes last in a topological order"
+
+
 @check("Part 2 · unbroadcast")
 def check_unbroadcast(unbroadcast):
     grad = np.arange(24, dtype=np.float64).reshape(2, 3, 4)

@@ -105,6 +105,17 @@ def check_linear(Linear):
     batched = np.random.default_rng(1).standard_normal((5, 3, 4)).astype(np.float32)
     assert_close(layer(Tensor(batched)), batched @ layer.weight.data.T + layer.bias.data,
                  "Linear(4, 2) on a (5, 3, 4) input", rtol=1e-4)
+    gradient_probe = Linear(4, 2)
+    probe_output = gradient_probe(Tensor(x_np))
+    assert probe_output.requires_grad, \
+        ("Linear(4, 2)(x) should require grad (its weights do), but it does not: compute forward with Tensor "
+         "operations (x @ self.weight.T + self.bias), not on the numpy .data, so gradients can reach the weights")
+    probe_output.sum().backward()
+    assert gradient_probe.weight.grad is not None and gradient_probe.bias.grad is not None, \
+        ("Linear(4, 2)(x).sum().backward() left weight.grad or bias.grad at None: compute forward with Tensor "
+         "operations (x @ self.weight.T + self.bias), not on the numpy .data, so gradients can reach the weights")
+    assert_close(gradient_probe.weight.grad, np.ones((2, 1)) * x_np.sum(0), "weight.grad of sum(Linear(4, 2)(x))",
+                 rtol=1e-4)
     no_bias = Linear(4, 2, bias=False)
     assert no_bias.bias is None and len(list(no_bias.parameters())) == 1, "bias=False should leave bias = None"
     assert_close(no_bias(Tensor(x_np)), x_np @ no_bias.weight.data.T, "Linear(4, 2, bias=False)", rtol=1e-4)
@@ -229,6 +240,23 @@ def check_dropout(Dropout, Module):
         "model.eval() should switch every module inside the model to evaluation mode, however deep"
     block.train()
     assert block.drop.training and block.inner.drop.training, "model.train() should switch every module back"
+
+    class CountsTrainCalls(Module):
+        calls = 0
+
+        def train(self, mode=True):
+            type(self).calls += 1
+            return super().train(mode)
+
+    class Holder(Module):
+        def __init__(self):
+            super().__init__()
+            self.child = CountsTrainCalls()
+
+    Holder().eval()
+    assert CountsTrainCalls.calls == 1, \
+        ("model.eval() should call train(False) on each child (a layer that overrides train() must be asked), "
+         f"not just set child.training; the child's own train() ran {CountsTrainCalls.calls} times")
 
 
 @check("Part 5 · state_dict and load_state_dict")

@@ -8,6 +8,13 @@ from tinytorch.checks import assert_close, assert_raises, check
 def check_creation(Tensor):
     t = Tensor([[1, 2, 3], [4, 5, 6]])
     assert isinstance(t.data, np.ndarray), f"t.data should be a numpy array, got {type(t.data).__name__}"
+    asked = Tensor(np.zeros(3), dtype=np.float64)
+    assert asked.dtype == np.float64, \
+        f"Tensor(np.zeros(3), dtype=np.float64) should be float64, got {asked.dtype}: __init__ must use its dtype argument"
+    shared = np.ones(3, dtype=np.float32)
+    assert np.shares_memory(Tensor(shared).data, shared), \
+        ("Tensor(a float32 numpy array) should use that array as it is, not copy it (np.asarray shares, "
+         "np.array copies): __init__")
     assert t.dtype == np.float32, f"Tensor([[1, 2, 3], [4, 5, 6]]) should be float32 by default, got {t.dtype}"
     assert t.shape == (2, 3), f"shape should be (2, 3), got {t.shape}"
     assert t.size() == (2, 3) and t.size(1) == 3, "size() should return the shape and size(dim) one dimension"
@@ -34,6 +41,11 @@ def check_arithmetic(Tensor):
         (f"int64 tensor [1, 2] * 0.5 should be float32 [0.5, 1.0] (PyTorch promotes), got {half.dtype} "
          f"{half.data}: compute in result_type(self, other)'s dtype, and keep the result's dtype")
     assert (counts + 1).dtype == np.int64, f"int64 tensor + 1 should stay int64, got {(counts + 1).dtype}"
+    compared = a > b
+    assert compared.dtype == np.bool_, \
+        (f"(2, 3) > (3,) should give a bool tensor, got {compared.dtype}: keep the dtype numpy's result has "
+         "(Tensor(result, dtype=result.dtype)), not the operands' dtype")
+    assert_close(compared, a_np > b_np, "(2, 3) > (3,)")
     for symbol, ours, expected in [("+", a + b, a_np + b_np), ("-", a - b, a_np - b_np),
                                    ("*", a * b, a_np * b_np), ("/", a / b, a_np / b_np),
                                    ("* 2", a * 2, a_np * 2), ("2 *", 2 * a, 2 * a_np),
@@ -57,6 +69,9 @@ def check_matmul(Tensor):
     assert_close(Tensor(a_np) @ Tensor(v_np), a_np @ v_np, "(2, 3) @ (3,)", rtol=1e-4)
     batch_np = rng.standard_normal((5, 2, 3)).astype(np.float32)
     assert_close(Tensor(batch_np) @ Tensor(b_np), batch_np @ b_np, "(5, 2, 3) @ (3, 4)", rtol=1e-4)
+    batch_b = rng.standard_normal((5, 3, 4)).astype(np.float32)
+    assert_close(Tensor(batch_np) @ Tensor(batch_b), batch_np @ batch_b,
+                 "(5, 2, 3) @ (5, 3, 4) (batched on both sides: the inner size of a matrix is shape[-2])", rtol=1e-4)
     assert_raises(ValueError, lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((4, 5))),
                   "multiplying (2, 3) by (4, 5)", must_mention=["(2, 3)", "(4, 5)"])
 
@@ -95,6 +110,7 @@ def check_reductions(Tensor):
     assert np.isclose(x.min().item(), 1.0), "min() should be the smallest element, 1 (max and min share _extreme)"
     assert_close(x.min(1).indices, [0, 1], "min(1).indices")
     assert_raises(IndexError, lambda: x.sum(2), "sum(2) of a 2-d tensor", must_mention=["2"])
+    assert_raises(IndexError, lambda: x.mean(dim=5), "mean(dim=5) of a 2-d tensor", must_mention=["5"])
 
 
 @check("Part 6 · indexing and slicing")

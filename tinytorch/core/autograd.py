@@ -321,7 +321,7 @@ def backward(self, gradient=None, retain_graph=False):
                 tensor.grad_fn.release()
 
 
-# From content/06_autograd.py, cell 24 (Part 8 · `enable_autograd()`: teaching the module-01 Tensor to remember)
+# From content/06_autograd.py, cell 26 (Part 8 · `enable_autograd()`: teaching the module-01 Tensor to remember)
 def record(result, function, *inputs, **saved):
     """Attach a `function` node (made from `inputs` and `saved`) to `result` as its grad_fn, when gradient
     mode is on and some input requires grad; returns `result`. Later modules record their own ops with it:
