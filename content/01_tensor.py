@@ -101,8 +101,9 @@ class Tensor:
 
     def __init__(self, data, dtype=None, requires_grad=False):
         _check_numeric(data)
-        # HINT: accept a number, a list, a numpy array or another Tensor (use its .data); store
-        # HINT: np.asarray(data, dtype=np.float32 if dtype is None else dtype) in self.data.
+        # HINT: data may be a number, a (nested) list, a numpy array or another Tensor (take its numbers).
+        # HINT: Store a numpy array in self.data, in `dtype` or float32 when dtype is None. One numpy function
+        # HINT: converts all of these and does not copy an array that already has the right dtype.
         ### BEGIN SOLUTION
         if isinstance(data, Tensor):
             data = data.data
@@ -322,10 +323,10 @@ def _elementwise(self, other, op, name):
     if not _is_operand(other):
         raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__} {other!r:.40}")
     dtype = result_type(self, other)
-    # HINT: other_data = _data_of(other); check np.broadcast_shapes(self.shape, other_data.shape) inside
-    # HINT: try/except ValueError and re-raise ValueError(f"{name}: shapes {a} and {b} do not broadcast");
-    # HINT: then result = op(self.data.astype(dtype), other_data.astype(dtype)) and return
-    # HINT: Tensor(result, dtype=result.dtype) (comparisons give bool).
+    # HINT: get the other operand's numbers as an array (a helper below does it). Check that the two shapes
+    # HINT: broadcast (numpy can compute a broadcast shape without computing anything else) and raise the
+    # HINT: ValueError described above, naming both shapes, when they do not. Apply `op` to both arrays
+    # HINT: converted to `dtype`, and keep the dtype of numpy's result (a comparison gives bool).
     ### BEGIN SOLUTION
     other_data = _data_of(other)
     try:
