@@ -323,7 +323,7 @@ def _elementwise(self, other, op, name):
     if not _is_operand(other):
         raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__} {other!r:.40}")
     dtype = result_type(self, other)
-    # HINT: get the other operand's numbers as an array (a helper below does it). Check that the two shapes
+    # HINT: get the other operand's numbers as an array (a helper above does it). Check that the two shapes
     # HINT: broadcast (numpy can compute a broadcast shape without computing anything else) and raise the
     # HINT: ValueError described above, naming both shapes, when they do not. Apply `op` to both arrays
     # HINT: converted to `dtype`, and keep the dtype of numpy's result (a comparison gives bool).
