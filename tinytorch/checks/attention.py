@@ -52,7 +52,10 @@ def check_attention_scores(attention_scores):
         "batch and head dimensions (2, 3, L=4, E=8) and (2, 3, S=6, E=8) should pass through: (2, 3, 4, 6)"
     q64, k64 = _normal((3, 2), 6, np.float64, True), _normal((4, 2), 7, np.float64, True)
     upstream = np.random.default_rng(8).standard_normal((3, 4))
-    (attention_scores(q64, k64) * Tensor(upstream, dtype=np.float64)).sum().backward()
+    scores64 = attention_scores(q64, k64)
+    assert scores64.requires_grad, \
+        "for a query that requires grad the scores should too: build them from Tensor ops (@, transpose, *) so a gradient flows"
+    (scores64 * Tensor(upstream, dtype=np.float64)).sum().backward()
     expected = numerical_gradient(lambda a: float(((a @ k64.data.T) / math.sqrt(2) * upstream).sum()), q64.data)
     assert q64.grad is not None, "the scores should be built from Tensor ops so gradients reach the query"
     assert_close(q64.grad, expected, "the query's gradient against finite differences", rtol=1e-5, atol=1e-7)
@@ -133,7 +136,10 @@ def check_scaled_dot_product_attention(sdpa):
     q64, k64, v64 = (_normal(shape, seed, np.float64, True) for shape, seed in (((2, 3, 2), 4), ((2, 4, 2), 5), ((2, 4, 3), 6)))
     mask = Tensor(np.array([[True, True, False, True]] * 3), dtype=np.bool_)
     upstream = np.random.default_rng(7).standard_normal((2, 3, 3))
-    (sdpa(q64, k64, v64, attn_mask=mask) * Tensor(upstream, dtype=np.float64)).sum().backward()
+    out64 = sdpa(q64, k64, v64, attn_mask=mask)
+    assert out64.requires_grad, \
+        "the output should require grad when the inputs do: no gradient would flow (compose Tensor ops, not numpy arrays)"
+    (out64 * Tensor(upstream, dtype=np.float64)).sum().backward()
     bias = np.where(mask.data, 0, -np.inf)
     for name, tensor, rebuild in (("query", q64, lambda a: _sdpa(a, k64.data, v64.data, bias)),
                                   ("key", k64, lambda a: _sdpa(q64.data, a, v64.data, bias)),
@@ -230,6 +236,7 @@ def check_multihead_attention(MultiheadAttention):
                  "a causal attn_mask (L, S)", rtol=1e-4, atol=1e-5)
 
     seq_first = MultiheadAttention(8, 2)
+    assert seq_first.batch_first is False, "MultiheadAttention(8, 2) should default to batch_first=False, as PyTorch"
     for mine, theirs in zip(seq_first.parameters(), layer.parameters()):
         mine.data[...] = theirs.data
     out_seq, w_seq = seq_first(Tensor(x.data.transpose(1, 0, 2)), Tensor(kv.data.transpose(1, 0, 2)),

@@ -35,6 +35,9 @@ def check_embedding_lookup(embedding):
     scalar = embedding(_ids(3), weight)
     assert scalar.shape == (3,), f"a 0-d id should give one vector of shape (3,), got {scalar.shape}"
     assert_close(scalar, before[3], "embedding(tensor(3), weight)")
+    scalar.data[...] = 0
+    assert np.array_equal(weight.data, before), \
+        "embedding(tensor(3), weight) should be a new array: writing into it changed row 3 of the table (a view)"
     deep = embedding(_ids(np.zeros((2, 2, 2), dtype=np.int64) + 4), weight)
     assert deep.shape == (2, 2, 2, 3), f"ids of shape (2, 2, 2) should give (2, 2, 2, 3), got {deep.shape}"
     wide = _table(4, 2, dtype=np.float64)
@@ -68,12 +71,12 @@ def check_embedding_gradient(embedding):
     assert got.shape == (5, 2), f"weight.grad should have the table's shape (5, 2), got {got.shape}"
     flat = np.array(ids).ravel()
     single = upstream.reshape(-1, 2)
+    assert np.allclose(got[[2, 4]], 0), \
+        f"rows 2 and 4 are never looked up: their gradient should be exactly 0, got {got[[2, 4]]}"
     assert np.allclose(got[1], expected[1], atol=1e-6), (
         f"id 1 is looked up 3 times (ids {ids}): row 1 of the gradient should be the SUM of its three upstream "
         f"rows, {np.round(expected[1], 4)}, got {np.round(got[1], 4)} (one of them is "
         f"{np.round(single[flat == 1][-1], 4)}): repeated ids must accumulate, use np.add.at, not grad_weight[ids] = grad")
-    assert np.allclose(got[[2, 4]], 0), \
-        f"rows 2 and 4 are never looked up: their gradient should be exactly 0, got {got[[2, 4]]}"
     assert_close(got, expected, f"the gradient of sum(embedding(ids {ids}) * upstream) against finite differences",
                  rtol=1e-5, atol=1e-7)
     assert weight.grad.dtype == np.float64, f"a float64 table should get a float64 gradient, got {weight.grad.dtype}"
@@ -96,7 +99,8 @@ def check_embedding_module(Embedding):
         "the weight should be a float32 Parameter (requires_grad True)"
     ids = _ids([[9, 0], [3, 3]])
     assert_close(layer(ids), layer.weight.data[[[9, 0], [3, 3]]], "Embedding(10, 4) on ids [[9, 0], [3, 3]]")
-    assert repr(layer) == "Embedding(10, 4)", f"print(Embedding(10, 4)) should show 'Embedding(10, 4)' like PyTorch, got {layer!r}"
+    assert repr(layer) == f"{type(layer).__name__}(10, 4)", \
+        f"print(Embedding(10, 4)) should show 'Embedding(10, 4)' like PyTorch, got {layer!r}"
     manual_seed(0)
     big = Embedding(2000, 32).weight.data
     assert abs(big.std() - 1) < 0.03 and abs(big.mean()) < 0.03, (
