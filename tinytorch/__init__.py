@@ -16,6 +16,7 @@ from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
 from tinytorch import optim, training, utils  # tinytorch.optim, tinytorch.utils.data, tinytorch.training
 from tinytorch.random import manual_seed
 from tinytorch import nn
+from tinytorch.core.tokenization import BPETokenizer, CharTokenizer
 
 enable_autograd()
 
@@ -30,4 +31,5 @@ __all__ = [
     "Dataset", "TensorDataset", "DataLoader",
     "Optimizer", "SGD", "Adam", "AdamW",
     "optim", "utils", "training",
+    "CharTokenizer", "BPETokenizer",
 ]
