@@ -44,7 +44,7 @@
 # ```text
 # vocabulary of "hello world":  ' ' d e h l o r w
 # stoi (string -> id):          ' ':0  d:1  e:2  h:3  l:4  o:5  r:6  w:7
-# itos (id -> string):          ['  ', 'd', 'e', 'h', 'l', 'o', 'r', 'w']
+# itos (id -> string):          [' ', 'd', 'e', 'h', 'l', 'o', 'r', 'w']
 # encode("hello") = [3, 2, 4, 4, 5]      decode([3, 2, 4, 4, 5]) = "hello"
 # ```
 #
@@ -289,7 +289,7 @@ check_merge_pair(merge_pair)
 # * **Chunks.** `split_chunks` cuts the text into runs of whitespace followed by non-whitespace
 #   (`"Q: What is"` → `"Q:"`, `" What"`, `" is"`), as GPT-2's tokenizer does with a more elaborate rule.
 #   Merges never cross a chunk boundary, so each *distinct* chunk is tokenized once and counted with its
-#   frequency as weight: TinyTalks' 36,000 training characters hold only about 1,500 distinct chunks.
+#   frequency as weight: TinyTalks' 36,381 training characters make 7,850 chunks, only 1,468 of them distinct.
 # * **Incremental counts.** After a merge only the chunks that contained the pair change. For each of them
 #   we subtract its old pairs (`weight=-frequency`), merge, and add its new pairs back, instead of
 #   recounting the whole corpus. An index from each pair to the chunks that contain it finds them.
@@ -470,8 +470,8 @@ batch = tinytorch.tensor(bpe.encode(val_text[:64]))
 print("ids as a tensor for module 11:", batch.dtype, tuple(batch.shape))
 
 # %% [markdown]
-# The first merges are the corpus' most common pieces: the space before a word, `" is"`, the blank line
-# between pairs, `"\nA:"`, `"Q:"`. The French and Japanese sentences use characters TinyTalks never
+# The first merges are the corpus' most common pieces: `" i"` then `" is"`, the blank line between pairs,
+# `"\nA:"`, `"Q:"`, `" What"`. The French and Japanese sentences use characters TinyTalks never
 # contains: the character tokenizer refuses them, BPE falls back to their bytes and still round-trips.
 #
 # ## Systems analysis · measured
