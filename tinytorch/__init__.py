@@ -18,6 +18,7 @@ from tinytorch.random import manual_seed
 from tinytorch.core.embeddings import Embedding
 from tinytorch.core.attention import MultiheadAttention
 from tinytorch import nn
+from tinytorch.core.tokenization import BPETokenizer, CharTokenizer
 
 enable_autograd()
 
@@ -32,5 +33,6 @@ __all__ = [
     "Dataset", "TensorDataset", "DataLoader",
     "Optimizer", "SGD", "Adam", "AdamW",
     "optim", "utils", "training",
+    "CharTokenizer", "BPETokenizer",
 ]
 __all__ += ["Embedding", "MultiheadAttention"]

@@ -19,6 +19,8 @@ EXEMPT = {
     "enable_autograd": "the course switches autograd on at import (module 06); torch is always on",
     "Tensor.memory_footprint": "the course's bytes-per-tensor measurement; torch has no such method",
     "training": "the course's own helpers (Trainer, checkpoints, plots): not a PyTorch namespace",
+    "CharTokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
+    "BPETokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
 }
 
 # Dunders of Tensor that are machinery, not operators a script calls.
