@@ -15,6 +15,8 @@ from tinytorch.core.autograd import enable_autograd
 from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
 from tinytorch import optim, training, utils  # tinytorch.optim, tinytorch.utils.data, tinytorch.training
 from tinytorch.random import manual_seed
+from tinytorch.core.embeddings import Embedding
+from tinytorch.core.attention import MultiheadAttention
 from tinytorch import nn
 
 enable_autograd()
@@ -31,3 +33,4 @@ __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW",
     "optim", "utils", "training",
 ]
+__all__ += ["Embedding", "MultiheadAttention"]

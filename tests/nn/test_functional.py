@@ -22,6 +22,9 @@ PYTORCH_SIGNATURES = {
     "binary_cross_entropy_with_logits": ["input", "target", "reduction"],
     "linear": ["input", "weight", "bias"], "dropout": ["input", "p", "training"],
 }
+PYTORCH_SIGNATURES.update({"embedding": ["input", "weight"],  # modules 11 and 12
+                           "scaled_dot_product_attention": ["query", "key", "value", "attn_mask", "dropout_p",
+                                                            "is_causal", "scale"]})
 
 
 def test_nn_is_an_attribute_of_the_package_and_exports_pytorchs_names():

@@ -6,6 +6,8 @@ tinytorch/core/; this namespace gathers them as torch.nn does, with `nn.function
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 from tinytorch.core.layers import Dropout, Linear, Module, ModuleList, Parameter, Sequential
 from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from tinytorch.core.embeddings import Embedding
+from tinytorch.core.attention import MultiheadAttention
 from tinytorch.nn import functional, utils
 
 __all__ = [
@@ -14,3 +16,4 @@ __all__ = [
     "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
     "functional", "utils",
 ]
+__all__ += ["Embedding", "MultiheadAttention"]

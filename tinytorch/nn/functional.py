@@ -10,6 +10,8 @@ from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 from tinytorch.core.layers import Dropout
 from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from tinytorch.core.tensor import Tensor
+from tinytorch.core.embeddings import embedding
+from tinytorch.core.attention import scaled_dot_product_attention
 
 __all__ = ["relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "cross_entropy", "mse_loss",
            "binary_cross_entropy_with_logits", "linear", "dropout"]
@@ -91,3 +93,6 @@ def dropout(input, p=0.5, training=True):
     """Zero each element with probability p and scale the rest by 1/(1-p) when training (nn.Dropout);
     the input unchanged when not training."""
     return Dropout(p).train(training)(input)
+
+
+__all__ += ["embedding", "scaled_dot_product_attention"]  # written in modules 11 and 12
