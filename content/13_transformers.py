@@ -118,7 +118,8 @@ class LayerNorm(Module):
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
 
 
 # %% [markdown]
@@ -420,7 +421,7 @@ tinytorch.manual_seed(13)
 block_size, batch_size = 32, 16
 model = GPT(vocab_size=len(characters), block_size=block_size, n_layer=2, n_head=2, n_embd=32)
 optimizer = optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
-steps = 150
+steps = 300
 schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
 rng = np.random.default_rng(13)
 
@@ -439,7 +440,7 @@ for step in range(steps + 1):
     x, y = batch()
     logits = model(x)
     loss = F.cross_entropy(logits.reshape(-1, len(characters)), y.reshape(-1))
-    if step % 50 == 0:
+    if step % 100 == 0:
         print(f"step {step:>3}  loss {loss.item():.3f}  ({time.perf_counter() - start:.1f} s)")
     if step == steps:
         break
@@ -450,7 +451,7 @@ for step in range(steps + 1):
     schedule.step()
 print(f"training: {time.perf_counter() - start:.1f} s for {steps} steps")
 
-prompt = Tensor(np.array([[to_id[c] for c in "the "]]), dtype=np.int64)
+prompt = Tensor(np.array([[to_id[c] for c in "attention lets "]]), dtype=np.int64)
 tinytorch.manual_seed(0)
 print("greedy (top_k=1):   ", repr(decode(model.generate(prompt, 60, top_k=1).data[0])))
 print("sampled (τ=0.8, k=5):", repr(decode(model.generate(prompt, 60, temperature=0.8, top_k=5).data[0])))

@@ -17,6 +17,7 @@ from tinytorch import optim, training, utils  # tinytorch.optim, tinytorch.utils
 from tinytorch.random import manual_seed
 from tinytorch.core.embeddings import Embedding
 from tinytorch.core.attention import MultiheadAttention
+from tinytorch.core.transformers import GPT, LayerNorm
 from tinytorch import nn
 
 enable_autograd()
@@ -33,4 +34,4 @@ __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW",
     "optim", "utils", "training",
 ]
-__all__ += ["Embedding", "MultiheadAttention"]
+__all__ += ["Embedding", "MultiheadAttention", "LayerNorm", "GPT"]

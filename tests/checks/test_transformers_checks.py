@@ -95,11 +95,11 @@ def sample_top_k_keeping_the_smallest(logits, temperature=1.0, top_k=None):
 
 def sample_without_max_shift(logits, temperature=1.0, top_k=None):
     scaled = np.asarray(getattr(logits, "data", logits), dtype=np.float64) / temperature
-    with np.errstate(over="ignore", invalid="ignore"):
-        p = np.exp(scaled) / np.exp(scaled).sum(axis=-1, keepdims=True)
-    if top_k == 1:
-        return scaled.argmax(-1).astype(np.int64)
-    return np.nan_to_num((p.cumsum(-1) < default_generator().random((len(p), 1))).sum(-1)).astype(np.int64) % p.shape[-1]
+    if top_k is not None:
+        kth = np.sort(scaled, axis=-1)[:, -top_k][:, None]
+        scaled = np.where(scaled < kth, -np.inf, scaled)
+    p = np.exp(scaled) / np.exp(scaled).sum(axis=-1, keepdims=True)  # overflows at logits of 1000
+    return np.minimum((p.cumsum(-1) < default_generator().random((len(p), 1))).sum(-1), p.shape[-1] - 1).astype(np.int64)
 
 
 def sample_unseeded(logits, temperature=1.0, top_k=None):
