@@ -17,6 +17,7 @@ from tinytorch import optim, training, utils  # tinytorch.optim, tinytorch.utils
 from tinytorch.random import manual_seed
 from tinytorch.core.embeddings import Embedding
 from tinytorch.core.attention import MultiheadAttention
+from tinytorch.core.transformers import GPT, LayerNorm
 from tinytorch import nn
 from tinytorch.core.tokenization import BPETokenizer, CharTokenizer
 
@@ -35,4 +36,4 @@ __all__ = [
     "optim", "utils", "training",
     "CharTokenizer", "BPETokenizer",
 ]
-__all__ += ["Embedding", "MultiheadAttention"]
+__all__ += ["Embedding", "MultiheadAttention", "LayerNorm", "GPT"]

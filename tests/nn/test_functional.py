@@ -25,6 +25,7 @@ PYTORCH_SIGNATURES = {
 PYTORCH_SIGNATURES.update({"embedding": ["input", "weight"],  # modules 11 and 12
                            "scaled_dot_product_attention": ["query", "key", "value", "attn_mask", "dropout_p",
                                                             "is_causal", "scale"]})
+PYTORCH_SIGNATURES.update({"layer_norm": ["input", "normalized_shape", "weight", "bias", "eps"]})  # module 13
 
 
 def test_nn_is_an_attribute_of_the_package_and_exports_pytorchs_names():

@@ -18,6 +18,7 @@ NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", 
 EXEMPT = {
     "enable_autograd": "the course switches autograd on at import (module 06); torch is always on",
     "Tensor.memory_footprint": "the course's bytes-per-tensor measurement; torch has no such method",
+    "GPT": "the course's own model (module 13); torch has no GPT class, its parts are compared one by one",
     "training": "the course's own helpers (Trainer, checkpoints, plots): not a PyTorch namespace",
     "CharTokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
     "BPETokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",

@@ -8,6 +8,7 @@ from tinytorch.core.layers import Dropout, Linear, Module, ModuleList, Parameter
 from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from tinytorch.core.embeddings import Embedding
 from tinytorch.core.attention import MultiheadAttention
+from tinytorch.core.transformers import LayerNorm
 from tinytorch.nn import functional, utils
 
 __all__ = [
@@ -16,4 +17,4 @@ __all__ = [
     "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
     "functional", "utils",
 ]
-__all__ += ["Embedding", "MultiheadAttention"]
+__all__ += ["Embedding", "MultiheadAttention", "LayerNorm"]

@@ -12,6 +12,7 @@ from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.embeddings import embedding
 from tinytorch.core.attention import scaled_dot_product_attention
+from tinytorch.core.transformers import layer_norm
 
 __all__ = ["relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "cross_entropy", "mse_loss",
            "binary_cross_entropy_with_logits", "linear", "dropout"]
@@ -95,4 +96,4 @@ def dropout(input, p=0.5, training=True):
     return Dropout(p).train(training)(input)
 
 
-__all__ += ["embedding", "scaled_dot_product_attention"]  # written in modules 11 and 12
+__all__ += ["embedding", "scaled_dot_product_attention", "layer_norm"]  # written in modules 11, 12 and 13
