@@ -161,3 +161,27 @@ def test_topological_order_check_rejects_realistic_sorts(mutant, reason):
 def test_topological_order_check_accepts_the_reference(capsys):
     checks.check_topological_order(ag.topological_order)
     assert "✅" in capsys.readouterr().out
+
+
+def test_a_crashing_rule_is_reported_with_the_case_tried_and_the_learners_own_line():
+    class SumWithoutRestoringDims(ag.SumBackward0):
+        def backward(self, grad):
+            (x,) = self.inputs
+            return (np.broadcast_to(grad, x.shape),)  # THE LEARNER'S LINE
+
+    with pytest.raises(AssertionError) as raised:
+        checks.check_matmul_and_sum_backward(ag.MmBackward0, SumWithoutRestoringDims)
+    message = str(raised.value)
+    assert "while trying SumBackward0, sum(dim=1, keepdim=False)" in message
+    assert "THE LEARNER'S LINE" in message and "in backward" in message
+    assert "tinytorch/checks" not in message  # the check's own frames stay out
+
+
+def test_a_rule_that_changes_its_upstream_gradient_cannot_fake_the_expected_value():
+    class MulScalingGradInPlace(ag.MulBackward0):
+        def backward(self, grad):
+            grad *= 2  # mutates the array it was handed
+            return super().backward(grad)
+
+    with pytest.raises(AssertionError, match="MulBackward0"):
+        checks.check_arithmetic_backward(ag.AddBackward0, ag.SubBackward0, MulScalingGradInPlace, ag.DivBackward0)

@@ -3,10 +3,39 @@
 A check prints one ✅ line when the learner's code behaves like PyTorch, and otherwise raises an
 AssertionError whose message says what is wrong and what to try, never a wall of internals.
 """
+import contextlib
 import functools
+import linecache
+import os
+import traceback
 import warnings
 
 import numpy as np
+
+_CHECKS_DIR = os.path.dirname(os.path.abspath(__file__))
+_NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__))
+
+
+@contextlib.contextmanager
+def trying(case):
+    """Name the case a check is running, so that a crash in the learner's code says what was tried."""
+    try:
+        yield
+    except Exception as err:
+        if not isinstance(err, (AssertionError, NotImplementedError)) and not hasattr(err, "tinytorch_case"):
+            err.tinytorch_case = case
+        raise
+
+
+def where_it_failed(err, limit=2):
+    """The deepest frames of the traceback that are neither a check's nor numpy's: the learner's own lines."""
+    frames = [frame for frame in traceback.extract_tb(err.__traceback__)
+              if not os.path.abspath(frame.filename).startswith((_CHECKS_DIR, _NUMPY_DIR))]
+    lines = []
+    for frame in frames[-limit:]:
+        code = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+        lines.append(f"  {frame.filename}, line {frame.lineno}, in {frame.name}" + (f"\n      {code}" if code else ""))
+    return ("\n" + "\n".join(lines)) if lines else ""
 
 
 def check(title):
@@ -21,8 +50,10 @@ def check(title):
                 raise AssertionError(f"{title}: not implemented yet. {err}") from None
             except AssertionError as err:
                 raise AssertionError(f"{title}: {err}") from None
-            except Exception as err:  # the learner's code crashed: report it as a failed check
-                raise AssertionError(f"{title}: your code raised {type(err).__name__}: {err}") from None
+            except Exception as err:  # the learner's code crashed: say where, and on which case
+                case = getattr(err, "tinytorch_case", None)
+                raise AssertionError(f"{title}: {f'while trying {case}, ' if case else ''}your code raised "
+                                     f"{type(err).__name__}: {err}{where_it_failed(err)}") from None
             print(f"✅ {title}")
         return run
     return decorate
