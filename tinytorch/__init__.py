@@ -16,6 +16,7 @@ from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
 from tinytorch import optim, training, utils  # tinytorch.optim, tinytorch.utils.data, tinytorch.training
 from tinytorch.random import manual_seed
 from tinytorch import nn
+from tinytorch.core.convolutions import AvgPool2d, BatchNorm2d, Conv2d, Flatten, MaxPool2d
 
 enable_autograd()
 
@@ -31,3 +32,4 @@ __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW",
     "optim", "utils", "training",
 ]
+__all__ += ["Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d", "Flatten"]

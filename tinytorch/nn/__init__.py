@@ -6,6 +6,7 @@ tinytorch/core/; this namespace gathers them as torch.nn does, with `nn.function
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 from tinytorch.core.layers import Dropout, Linear, Module, ModuleList, Parameter, Sequential
 from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from tinytorch.core.convolutions import AvgPool2d, BatchNorm2d, Conv2d, Flatten, MaxPool2d
 from tinytorch.nn import functional, utils
 
 __all__ = [
@@ -14,3 +15,4 @@ __all__ = [
     "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
     "functional", "utils",
 ]
+__all__ += ["Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d", "Flatten"]

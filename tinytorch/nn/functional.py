@@ -91,3 +91,9 @@ def dropout(input, p=0.5, training=True):
     """Zero each element with probability p and scale the rest by 1/(1-p) when training (nn.Dropout);
     the input unchanged when not training."""
     return Dropout(p).train(training)(input)
+
+
+# Module 09: convolution, pooling and batch normalisation, written as functions in core/convolutions.py
+from tinytorch.core.convolutions import avg_pool2d, batch_norm, conv2d, max_pool2d  # noqa: E402
+
+__all__ += ["conv2d", "max_pool2d", "avg_pool2d", "batch_norm"]
