@@ -133,7 +133,8 @@ def _conv_geometry(x_shape, w_shape, stride, padding, op):
 
 def _matmul(a, b):
     """a @ b for 2-d float arrays. In the browser (Pyodide, sys.platform "emscripten") numpy's matmul is a slow
-    fallback and np.einsum measured 1.4-5x faster on these products; in CPython @ (BLAS) is about 2x faster."""
+    fallback and np.einsum measured up to 5x faster on a conv layer's products (about even on the smallest);
+    in CPython @ (BLAS) is 2-5x faster than einsum. See benchmarks/conv2d.py."""
     if sys.platform == "emscripten":
         return np.einsum("ik,kj->ij", a, b)
     return a @ b
@@ -214,8 +215,8 @@ check_conv2d_loops(conv2d_loops)
 # kernel axes so that each row reads `(c, u, v)` in the same order as a flattened filter.
 #
 # **Which matrix product?** In CPython `a @ b` calls an optimised BLAS library. The browser's numpy is a
-# WebAssembly build without one, and there `np.einsum` measured 1.4–5× faster than `@` on this module's
-# products, while in CPython it is about 2× slower. So the given helper `_matmul(a, b)` picks by
+# WebAssembly build without one, and there `np.einsum` measured up to 5× faster than `@` on a
+# convolution's products (about even on the smallest), while in CPython it is 2–5× slower. So the given helper `_matmul(a, b)` picks by
 # platform; the systems analysis measures both on your machine.
 #
 # Your tasks: `im2col`, and `conv2d_forward`, which uses it and returns the column matrix too (the
@@ -829,10 +830,10 @@ print(f"F.conv2d:        {tensor_seconds * 1e3:10.3f} ms  (with the Tensor and g
 
 # %% [markdown]
 # Each multiply-add of the loops costs a Python step — hundreds of nanoseconds for indexing numpy
-# scalars — while numpy's matrix product does billions per second. In CPython the ratio is in the
-# thousands (the original course measured about 10,000× between its loops and PyTorch); in the
-# browser, Python steps and numpy both slow down, by different factors, so the ratio changes — the
-# cell prints yours.
+# scalars — while numpy's matrix product does billions per second. When this module was written the
+# ratio was about 1,600× in CPython and about 700× in the browser, where Python steps slow down about
+# 2× but numpy's products 4–5× (the original TinyTorch course reports about 10,000× between its loops
+# and PyTorch). The ratio grows with the input, as the fixed costs of the fast version matter less.
 #
 # ### 3. FLOPs against time
 # A convolution does `2·B·C_out·H_out·W_out·C_in·K²` FLOPs (a multiply and an add each). We time the

@@ -22,6 +22,16 @@ PYTORCH_SIGNATURES = {
     "binary_cross_entropy_with_logits": ["input", "target", "reduction"],
     "linear": ["input", "weight", "bias"], "dropout": ["input", "p", "training"],
 }
+# Module 09's functions, and their defaults where they differ from the shared ones below.
+PYTORCH_SIGNATURES.update({
+    "conv2d": ["input", "weight", "bias", "stride", "padding"],
+    "max_pool2d": ["input", "kernel_size", "stride", "padding"],
+    "avg_pool2d": ["input", "kernel_size", "stride", "padding"],
+    "batch_norm": ["input", "running_mean", "running_var", "weight", "bias", "training", "momentum", "eps"],
+})
+OWN_DEFAULTS = {"conv2d": {"stride": 1, "padding": 0}, "max_pool2d": {"stride": None, "padding": 0},
+                "avg_pool2d": {"stride": None, "padding": 0},
+                "batch_norm": {"weight": None, "training": False, "momentum": 0.1, "eps": 1e-5}}
 
 
 def test_nn_is_an_attribute_of_the_package_and_exports_pytorchs_names():
@@ -36,7 +46,8 @@ def test_nn_is_an_attribute_of_the_package_and_exports_pytorchs_names():
 def test_functions_take_pytorchs_argument_names_and_defaults(name, arguments):
     parameters = inspect.signature(getattr(F, name)).parameters
     assert list(parameters) == arguments
-    defaults = {"approximate": "none", "reduction": "mean", "bias": None, "p": 0.5, "training": True}
+    defaults = {"approximate": "none", "reduction": "mean", "bias": None, "p": 0.5, "training": True,
+                **OWN_DEFAULTS.get(name, {})}
     for argument in arguments:
         if argument in defaults:
             assert parameters[argument].default == defaults[argument]
