@@ -174,8 +174,8 @@ for name, model in (("CNN", cnn_model), ("MLP", mlp_model)):
 # ## What the first layer learnt
 #
 # Each of the 16 filters of the first convolution is a 3×3 pattern that the layer slides over the image.
-# Red weights add, blue ones subtract: many of them are small edge and stroke detectors, at various
-# orientations, learnt from the data alone.
+# Red weights add, blue ones subtract. Several look like small edge detectors — one side positive, the
+# other negative — at various orientations: nobody wrote them down, they were learnt from the data.
 
 # %%
 import matplotlib.pyplot as plt  # in the browser, a cell's own import makes Pyodide load matplotlib
