@@ -62,3 +62,20 @@ def test_1986_mlp_reaches_95_percent_on_tinydigits_reproducibly():
     second, _, _ = run_milestone("1986_mlp_digits.py")
     again = parse(RESULT_1986, second, "1986_mlp_digits.py")
     assert (again[0], again[3]) == (accuracy, linear_accuracy), f"not reproducible:\n{first}\n{second}"
+
+
+RESULT_1998 = (r"mean test accuracy ([\d.]+)% over (\d+) seeds \(([\d.%, ]+)\) with (\d+) parameters after (\d+) "
+               r"epochs, ([\d.]+) s per seed \(MLP ([\d.]+)% with (\d+) parameters\)")
+
+
+def test_1998_cnn_beats_the_mlp_with_fewer_parameters_over_three_seeds():
+    line, _, seconds = run_milestone("1998_cnn.py")
+    accuracy, seeds, per_seed, parameters, epochs, train_seconds, mlp_accuracy, mlp_parameters = parse(
+        RESULT_1998, line, "1998_cnn.py")
+    per_seed = [float(a.rstrip("%")) for a in per_seed.split(", ")]
+    assert int(seeds) == 3 and len(per_seed) == 3, f"the target is a mean over 3 seeds: {line}"
+    assert abs(sum(per_seed) / 3 - float(accuracy)) <= 0.11, f"the mean does not match the seeds: {line}"
+    assert float(accuracy) >= 98.0, f"CNN mean test accuracy {accuracy}% < 98% ({train_seconds} s per seed, " \
+                                    f"script {seconds:.1f} s): {line}"
+    assert int(parameters) < int(mlp_parameters), f"the CNN should have fewer parameters than the MLP: {line}"
+    assert float(accuracy) > float(mlp_accuracy), f"the CNN should beat the MLP: {line}"

@@ -13,13 +13,13 @@ from tinytorch.core.dataloader import DataLoader, Dataset, TensorDataset
 from tinytorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinytorch.core.autograd import enable_autograd
 from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
-from tinytorch import optim, training, utils  # tinytorch.optim, tinytorch.utils.data, tinytorch.training
-from tinytorch.random import manual_seed
+from tinytorch.core.convolutions import AvgPool2d, BatchNorm2d, Conv2d, Flatten, MaxPool2d
+from tinytorch.core.tokenization import BPETokenizer, CharTokenizer
 from tinytorch.core.embeddings import Embedding
 from tinytorch.core.attention import MultiheadAttention
 from tinytorch.core.transformers import GPT, LayerNorm
-from tinytorch import nn
-from tinytorch.core.tokenization import BPETokenizer, CharTokenizer
+from tinytorch.random import manual_seed
+from tinytorch import nn, optim, training, utils  # tinytorch.nn, .optim, .utils.data, .training
 
 enable_autograd()
 
@@ -29,11 +29,11 @@ __all__ = [
     "rand", "randn", "result_type", "float32", "float64", "int32", "int64", "bool", "float", "double", "long",
     "manual_seed", "enable_autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax",
-    "Module", "Parameter", "Linear", "Sequential", "ModuleList", "Dropout", "nn",
+    "Module", "Parameter", "Linear", "Sequential", "ModuleList", "Dropout",
     "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
     "Dataset", "TensorDataset", "DataLoader",
     "Optimizer", "SGD", "Adam", "AdamW",
-    "optim", "utils", "training",
-    "CharTokenizer", "BPETokenizer",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d", "Flatten",
+    "CharTokenizer", "BPETokenizer", "Embedding", "MultiheadAttention", "LayerNorm", "GPT",
+    "nn", "optim", "utils", "training",
 ]
-__all__ += ["Embedding", "MultiheadAttention", "LayerNorm", "GPT"]

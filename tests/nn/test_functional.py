@@ -26,6 +26,16 @@ PYTORCH_SIGNATURES.update({"embedding": ["input", "weight"],  # modules 11 and 1
                            "scaled_dot_product_attention": ["query", "key", "value", "attn_mask", "dropout_p",
                                                             "is_causal", "scale"]})
 PYTORCH_SIGNATURES.update({"layer_norm": ["input", "normalized_shape", "weight", "bias", "eps"]})  # module 13
+# Module 09's functions, and their defaults where they differ from the shared ones below.
+PYTORCH_SIGNATURES.update({
+    "conv2d": ["input", "weight", "bias", "stride", "padding"],
+    "max_pool2d": ["input", "kernel_size", "stride", "padding"],
+    "avg_pool2d": ["input", "kernel_size", "stride", "padding"],
+    "batch_norm": ["input", "running_mean", "running_var", "weight", "bias", "training", "momentum", "eps"],
+})
+OWN_DEFAULTS = {"conv2d": {"stride": 1, "padding": 0}, "max_pool2d": {"stride": None, "padding": 0},
+                "avg_pool2d": {"stride": None, "padding": 0},
+                "batch_norm": {"weight": None, "training": False, "momentum": 0.1, "eps": 1e-5}}
 
 
 def test_nn_is_an_attribute_of_the_package_and_exports_pytorchs_names():
@@ -40,7 +50,8 @@ def test_nn_is_an_attribute_of_the_package_and_exports_pytorchs_names():
 def test_functions_take_pytorchs_argument_names_and_defaults(name, arguments):
     parameters = inspect.signature(getattr(F, name)).parameters
     assert list(parameters) == arguments
-    defaults = {"approximate": "none", "reduction": "mean", "bias": None, "p": 0.5, "training": True}
+    defaults = {"approximate": "none", "reduction": "mean", "bias": None, "p": 0.5, "training": True,
+                **OWN_DEFAULTS.get(name, {})}
     for argument in arguments:
         if argument in defaults:
             assert parameters[argument].default == defaults[argument]

@@ -13,6 +13,7 @@ from tinytorch.core.tensor import Tensor
 from tinytorch.core.embeddings import embedding
 from tinytorch.core.attention import scaled_dot_product_attention
 from tinytorch.core.transformers import layer_norm
+from tinytorch.core.convolutions import avg_pool2d, batch_norm, conv2d, max_pool2d
 
 __all__ = ["relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "cross_entropy", "mse_loss",
            "binary_cross_entropy_with_logits", "linear", "dropout"]
@@ -96,4 +97,5 @@ def dropout(input, p=0.5, training=True):
     return Dropout(p).train(training)(input)
 
 
-__all__ += ["embedding", "scaled_dot_product_attention", "layer_norm"]  # written in modules 11, 12 and 13
+__all__ += ["embedding", "scaled_dot_product_attention", "layer_norm",  # written in modules 11, 12 and 13
+            "conv2d", "max_pool2d", "avg_pool2d", "batch_norm"]  # module 09
