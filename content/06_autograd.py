@@ -62,7 +62,7 @@ from tinytorch.core import activations, losses  # the modules whose forward Part
 from tinytorch.core.tensor import Tensor, _numpy_index, result_type
 from tinytorch.patching import patch_to
 
-__all__ = ["Function", "record", "unbroadcast", "topological_order", "enable_autograd", "no_grad"]
+__all__ = ["Function", "record", "unbroadcast", "topological_order", "enable_autograd", "no_grad", "graph_footprint"]
 
 
 class Function:
@@ -775,7 +775,8 @@ print(f"loss = {loss.item():.6f}")
 print(f"max |autograd - finite difference| for w1: {np.abs(w1.grad.data - numeric).max():.2e}")
 
 # %% [markdown]
-# And a real layer from module 03, unchanged since you wrote it: its weight now receives a gradient.
+# And a real layer from module 03 (the package's `Linear`, the same code you wrote there): its weight now
+# receives a gradient, though module 03 knew nothing about gradients.
 
 # %%
 layer = Linear(5, 3)
@@ -794,19 +795,31 @@ print("loss:", round(out.item(), 4), "| weight.grad shape:", layer.weight.grad.s
 # MLP of growing depth, with and without `no_grad()`.
 
 # %%
+#| export
 def graph_footprint(output):
-    """Nodes in the graph behind `output`, and the bytes of every array they keep alive."""
+    """Nodes in the graph behind `output`, and the bytes of memory it keeps alive: every node's numbers,
+    the inputs its Functions hold (a batch that needs no gradient too) and the arrays they saved. A view
+    and the array it views share memory, so each block of memory is counted once."""
     nodes = topological_order(output) if output.requires_grad else [output]
-    arrays = {}
+    blocks = {}
+
+    def keep(array):
+        while isinstance(array.base, np.ndarray):  # a view: count the memory it looks into
+            array = array.base
+        blocks[id(array)] = array.nbytes
+
     for tensor in nodes:
-        arrays[id(tensor.data)] = tensor.data.nbytes
+        keep(tensor.data)
         fn = tensor.grad_fn
         for value in (vars(fn).values() if fn is not None else ()):
             if isinstance(value, np.ndarray):
-                arrays[id(value)] = value.nbytes
-    return len(nodes), sum(arrays.values())
+                keep(value)
+        for held in (fn.inputs if fn is not None else ()):
+            keep(held.data)
+    return len(nodes), sum(blocks.values())
 
 
+# %%
 def deep_mlp(depth, width=256):
     layers = [Linear(width, width) for _ in range(depth)]
 

@@ -712,8 +712,11 @@ def steps_to_converge(make_optimizer, tolerance=1e-6, max_steps=5000):
     w = Tensor(np.array([1.0, 1.0]), dtype=np.float64)
     optimizer = make_optimizer([w])
     for step in range(max_steps):
-        if 0.5 * np.sum(curvature * w.data ** 2) < tolerance:
+        loss = 0.5 * np.sum(curvature * w.data ** 2)
+        if loss < tolerance:
             return step
+        if loss > 1e6:  # diverged: stop before the numbers overflow to inf
+            return "diverged"
         w.grad = Tensor(curvature * w.data, dtype=np.float64)
         optimizer.step()
     return None

@@ -499,25 +499,14 @@ print("\nGPT-2-small shape by the formula: " + ", ".join(f"{k} {v / total:.0%}" 
 # for growing `T` at fixed depth: the attention scores `(B, H, T, T)` make part of it grow as `T²`.
 
 # %%
-from tinytorch.core.autograd import topological_order
-
-
-def graph_bytes(output):
-    """Bytes of every array kept alive by the graph behind `output` (tensors and what nodes saved)."""
-    arrays = {}
-    for tensor in topological_order(output):
-        arrays[id(tensor.data)] = tensor.data.nbytes
-        for value in (vars(tensor.grad_fn).values() if tensor.grad_fn is not None else ()):
-            if isinstance(value, np.ndarray):
-                arrays[id(value)] = value.nbytes
-    return sum(arrays.values())
+from tinytorch.core.autograd import graph_footprint  # module 06: the memory a graph keeps alive
 
 
 def training_graph_bytes(n_layer, T, B=8, E=64, n_head=4, V=65):
     model = GPT(V, 256, n_layer, n_head, E)
     ids = Tensor(np.random.default_rng(0).integers(0, V, (B, T)), dtype=np.int64)
     weights = sum(p.data.nbytes for p in model.parameters())
-    return graph_bytes(model(ids).sum()) - weights  # activations only: the weights are counted apart
+    return graph_footprint(model(ids).sum())[1] - weights  # activations only: the weights are counted apart
 
 
 print(f"{'layers':>6} {'T':>5} {'activations (MB)':>17} {'per layer (MB)':>15}")

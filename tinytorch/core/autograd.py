@@ -10,7 +10,7 @@ from tinytorch.core import activations, losses  # the modules whose forward Part
 from tinytorch.core.tensor import Tensor, _numpy_index, result_type
 from tinytorch.patching import patch_to
 
-__all__ = ["Function", "record", "unbroadcast", "topological_order", "enable_autograd", "no_grad"]
+__all__ = ["Function", "record", "unbroadcast", "topological_order", "enable_autograd", "no_grad", "graph_footprint"]
 
 
 class Function:
@@ -443,3 +443,27 @@ def _enable_module_gradients():
         out, CrossEntropyLossBackward0, x, target=_class_targets(y), reduction=m.reduction))
     track(losses.BCEWithLogitsLoss, lambda m, out, x, y: record(
         out, BinaryCrossEntropyWithLogitsBackward0, x, target=_float_targets(y, x), reduction=m.reduction))
+
+
+# From content/06_autograd.py, cell 34 (1. The graph keeps memory alive)
+def graph_footprint(output):
+    """Nodes in the graph behind `output`, and the bytes of memory it keeps alive: every node's numbers,
+    the inputs its Functions hold (a batch that needs no gradient too) and the arrays they saved. A view
+    and the array it views share memory, so each block of memory is counted once."""
+    nodes = topological_order(output) if output.requires_grad else [output]
+    blocks = {}
+
+    def keep(array):
+        while isinstance(array.base, np.ndarray):  # a view: count the memory it looks into
+            array = array.base
+        blocks[id(array)] = array.nbytes
+
+    for tensor in nodes:
+        keep(tensor.data)
+        fn = tensor.grad_fn
+        for value in (vars(fn).values() if fn is not None else ()):
+            if isinstance(value, np.ndarray):
+                keep(value)
+        for held in (fn.inputs if fn is not None else ()):
+            keep(held.data)
+    return len(nodes), sum(blocks.values())
