@@ -101,9 +101,12 @@ class Tensor:
 
     def __init__(self, data, dtype=None, requires_grad=False):
         _check_numeric(data)
-        # HINT: data may be a number, a (nested) list, a numpy array or another Tensor (take its numbers).
-        # HINT: Store a numpy array in self.data, in `dtype` or float32 when dtype is None. One numpy function
-        # HINT: converts all of these and does not copy an array that already has the right dtype.
+        # HINT 1: A Tensor keeps its numbers in one numpy array, `self.data`. Whatever arrives (a number, a
+        # HINT 1: nested list, a numpy array, another Tensor) becomes that array, in the dtype asked for, or in
+        # HINT 1: float32 when none is: float32 is PyTorch's default and takes half the memory of float64.
+        # HINT 2: From another Tensor take its `.data` first. One numpy function converts all the other kinds
+        # HINT 2: and accepts a `dtype=` argument: `np.asarray`, which (unlike `np.array`) does not copy an
+        # HINT 2: array that already has that dtype. When `dtype` is None, ask for `np.float32`.
         ### BEGIN SOLUTION
         if isinstance(data, Tensor):
             data = data.data
@@ -141,7 +144,9 @@ class Tensor:
 
     def memory_footprint(self):
         """Bytes used by the numbers: elements × bytes per element."""
-        # HINT: numel() times the size in bytes of one element (self.dtype.itemsize).
+        # HINT 1: The memory a tensor's numbers take is how many numbers it holds times the bytes one of them
+        # HINT 1: takes (4 for float32, 8 for float64).
+        # HINT 2: `self.numel()` counts the elements; `self.dtype.itemsize` is the size of one element in bytes.
         ### BEGIN SOLUTION
         return self.numel() * self.dtype.itemsize
         ### END SOLUTION
@@ -323,10 +328,13 @@ def _elementwise(self, other, op, name):
     if not _is_operand(other):
         raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__} {other!r:.40}")
     dtype = result_type(self, other)
-    # HINT: get the other operand's numbers as an array (a helper above does it). Check that the two shapes
-    # HINT: broadcast (numpy can compute a broadcast shape without computing anything else) and raise the
-    # HINT: ValueError described above, naming both shapes, when they do not. Apply `op` to both arrays
-    # HINT: converted to `dtype`, and keep the dtype of numpy's result (a comparison gives bool).
+    # HINT 1: An element-wise op needs the two shapes to broadcast. Check that before computing, so a mismatch
+    # HINT 1: gives an error naming both shapes rather than numpy's. Then apply the op to both operands'
+    # HINT 1: numbers, each converted to the common `dtype` chosen above.
+    # HINT 2: `_data_of(other)` gives the other operand as an array. `np.broadcast_shapes` raises ValueError
+    # HINT 2: when two shapes do not broadcast: catch it and raise the ValueError described above, with `name`
+    # HINT 2: and both shapes. Convert each array with `.astype(dtype, copy=False)`, call `op` on the two, and
+    # HINT 2: wrap the result in a Tensor that keeps the result's own dtype (a comparison gives bool).
     ### BEGIN SOLUTION
     other_data = _data_of(other)
     try:
@@ -561,10 +569,14 @@ def __matmul__(self, other):
     """Matrix product with PyTorch's rules; the error on a mismatch names both shapes."""
     other = _as_tensor(other)
     dtype = result_type(self, other)
-    # HINT: both need ndim >= 1. The inner sizes are self.shape[-1] and other.shape[-2] (other.shape[0]
-    # HINT: when other is 1-D); if they differ raise
-    # HINT: ValueError(f"matmul: shapes {self.shape} and {other.shape} ... inner dimensions ... differ").
-    # HINT: Then np.matmul the data cast to dtype, wrapped in a Tensor.
+    # HINT 1: Matrix multiplication pairs the last dimension of the left operand with the second-to-last of the
+    # HINT 1: right one (its only dimension when it is 1-D). Refuse a 0-d operand and inner sizes that differ,
+    # HINT 1: with messages that name both shapes, before numpy gets the chance to fail with its own.
+    # HINT 2: Raise ValueError when either `ndim` is 0. The inner sizes are `self.shape[-1]` and
+    # HINT 2: `other.shape[-2]` (`other.shape[0]` when `other` is 1-D); when they differ say 'inner dimensions'
+    # HINT 2: and name both shapes. Then `np.matmul` the two arrays converted with `.astype(dtype, copy=False)`;
+    # HINT 2: numpy raises ValueError when the batch dimensions do not broadcast: re-raise it as a ValueError
+    # HINT 2: naming both shapes. Return a Tensor of `dtype`.
     ### BEGIN SOLUTION
     if self.ndim == 0 or other.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
@@ -613,8 +625,11 @@ check_matmul(Tensor)
 @patch_to(Tensor)
 def reshape(self, *shape):
     """Same numbers, new shape (a view when possible). Accepts reshape(2, 3) or reshape((2, 3))."""
-    # HINT: unpack a single tuple argument; try self.data.reshape(shape) and turn numpy's ValueError
-    # HINT: into ValueError naming self.shape, numel() and the requested shape.
+    # HINT 1: A reshape keeps the numbers and their order and only changes the shape, so it works only when the
+    # HINT 1: element counts agree. Accept the shape both as separate numbers and as one tuple, as PyTorch does.
+    # HINT 2: `shape` arrives as a tuple of arguments: when it holds a single tuple or list, use that one.
+    # HINT 2: Numpy's `.reshape` on `self.data` raises ValueError when the counts differ: catch it and raise a
+    # HINT 2: ValueError naming `self.shape`, `self.numel()` and the shape asked for. Keep `dtype=self.dtype`.
     ### BEGIN SOLUTION
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
@@ -640,8 +655,10 @@ def _dim_index(tensor, dim, op, extra=0):
 @patch_to(Tensor)
 def transpose(self, dim0, dim1):
     """Swap two dimensions (negative indices count from the end), as torch.transpose does."""
-    # HINT: np.swapaxes does exactly this (keep dtype=self.dtype); raise IndexError naming the dims
-    # HINT: and self.ndim when a dim is outside [-ndim, ndim) (_dim_index does that check).
+    # HINT 1: Transposing two dimensions swaps their places in the shape and moves the numbers with them.
+    # HINT 1: Negative dims count from the end; a dim outside the tensor is an IndexError.
+    # HINT 2: Normalise each dim with `_dim_index(self, dim, "transpose")` (it raises the IndexError), then
+    # HINT 2: `np.swapaxes` swaps two axes of an array. Keep `dtype=self.dtype`.
     ### BEGIN SOLUTION
     dim0, dim1 = _dim_index(self, dim0, "transpose"), _dim_index(self, dim1, "transpose")
     return Tensor(np.swapaxes(self.data, dim0, dim1), dtype=self.dtype)
@@ -766,8 +783,11 @@ def _check_dim(tensor, dim, op):
 def tensor_sum(self, dim=None, keepdim=False):
     """Sum over `dim` (int, tuple or None for all), as torch.sum; integers and bools sum to int64."""
     dtype = np.int64 if self.dtype.kind in "biu" else self.dtype
-    # HINT: validate dim with _check_dim(self, dim, "sum") unless it is None, then
-    # HINT: np.sum(self.data, axis=dim, keepdims=keepdim, dtype=dtype), wrapped in a Tensor of that dtype.
+    # HINT 1: Summing over `dim` removes that dimension (or keeps it with size 1 when `keepdim`); with no dim it
+    # HINT 1: sums everything. Check the dim first, and sum in the dtype chosen above (integers and bools sum as
+    # HINT 1: int64, as in PyTorch).
+    # HINT 2: Unless `dim` is None, validate it with `_check_dim` (its last argument is the op name, "sum").
+    # HINT 2: `np.sum` takes `axis=`, `keepdims=` and `dtype=`; wrap its result in a Tensor of that `dtype`.
     ### BEGIN SOLUTION
     if dim is not None:
         _check_dim(self, dim, "sum")
@@ -781,7 +801,9 @@ def mean(self, dim=None, keepdim=False):
     if not np.issubdtype(self.dtype, np.floating):
         raise RuntimeError(f"mean(): the input must be floating point, got dtype {self.dtype}; "
                            "convert first with .float()")
-    # HINT: the same as sum with np.mean.
+    # HINT 1: A mean is a sum divided by the count, over the same dims as `sum`, with the same checks.
+    # HINT 2: Like `sum` above: validate with `_check_dim` (op name "mean"), then `np.mean` with `axis=` and
+    # HINT 2: `keepdims=`; keep `self.dtype`.
     ### BEGIN SOLUTION
     if dim is not None:
         _check_dim(self, dim, "mean")
@@ -793,9 +815,11 @@ def _extreme(tensor, dim, keepdim, op, reduce, arg_reduce):
     """max/min: the extreme element, or with `dim` a MaxResult(values, indices)."""
     if tensor.numel() == 0:
         raise RuntimeError(f"{op}(): the tensor is empty, so it has no {op}imum")
-    # HINT: dim None -> a Tensor of reduce(tensor.data). Otherwise validate dim (_dim_index), then
-    # HINT: indices from arg_reduce over that axis (keeping dims as keepdim says, dtype int64) and values
-    # HINT: from reduce the same way (tensor's dtype); return them as a MaxResult.
+    # HINT 1: With no dim, max and min reduce to one number. With a dim, PyTorch returns two tensors: the
+    # HINT 1: extreme values and where they were (their indices along that dim).
+    # HINT 2: `reduce` and `arg_reduce` are numpy's functions (e.g. `np.max`, `np.argmax`) and both take `axis=`
+    # HINT 2: and `keepdims=`. Validate `dim` with `_dim_index(tensor, dim, op)`. The indices are int64, the
+    # HINT 2: values keep `tensor.dtype`; return them as `MaxResult(values, indices)`.
     ### BEGIN SOLUTION
     if dim is None:
         return Tensor(reduce(tensor.data), dtype=tensor.dtype)
@@ -896,9 +920,11 @@ def _numpy_index(index):
 @patch_to(Tensor)
 def __getitem__(self, index):
     """t[index] with numpy/PyTorch rules; Tensor indices are unwrapped to their integer arrays."""
-    # HINT: index = _numpy_index(index) (read it: it unwraps Tensor parts and refuses float ones); index
-    # HINT: self.data inside try/except IndexError and re-raise IndexError naming the index and self.shape.
-    # HINT: Keep the dtype: Tensor(result, dtype=self.dtype).
+    # HINT 1: Indexing selects numbers from `self.data` and wraps them in a new Tensor of the same dtype. An
+    # HINT 1: index outside the shape is an IndexError that says which index and which shape.
+    # HINT 2: Convert the index with `_numpy_index(index)` first (read it: it unwraps Tensor parts and refuses
+    # HINT 2: float ones). Index `self.data` inside `try`/`except IndexError` and raise an IndexError naming the
+    # HINT 2: index and `self.shape`. Keep `dtype=self.dtype`.
     ### BEGIN SOLUTION
     index = _numpy_index(index)
     try:

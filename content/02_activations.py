@@ -77,8 +77,10 @@ class ReLU(Module):
 
     def forward(self, input):
         _require_tensor(input, "ReLU")
-        # HINT: np.maximum(input.data, 0) makes a new array (never write into input.data); wrap it with
-        # HINT: _like(result, input).
+        # HINT 1: ReLU keeps the positive numbers and replaces the negative ones by 0. Compute a new array:
+        # HINT 1: writing into `input.data` would change the learner's input behind their back.
+        # HINT 2: `np.maximum` compares an array with a number element by element and returns a new array. Wrap
+        # HINT 2: the result with `_like(result, input)`, which keeps the input's dtype.
         ### BEGIN SOLUTION
         return _like(np.maximum(input.data, 0), input)
         ### END SOLUTION
@@ -118,8 +120,11 @@ class Sigmoid(Module):
 
     def forward(self, input):
         _require_tensor(input, "Sigmoid")
-        # HINT: z = np.exp(-np.abs(input.data)) never overflows; return 1 / (1 + z) where input >= 0 and
-        # HINT: z / (1 + z) elsewhere (np.where), wrapped with _like(result, input).
+        # HINT 1: σ(x) = 1 / (1 + e^(−x)) overflows for large negative x, since e^(−x) becomes inf. Compute it
+        # HINT 1: from e^(−|x|), which lies in (0, 1] for every x: one formula serves x ≥ 0 and an equal
+        # HINT 1: rearranged one serves x < 0.
+        # HINT 2: With z = e^(−|x|) (`np.exp`, `np.abs`), σ is 1 / (1 + z) where x ≥ 0 and z / (1 + z) where x <
+        # HINT 2: 0. `np.where` picks between two arrays element by element. Wrap with `_like(result, input)`.
         ### BEGIN SOLUTION
         z = np.exp(-np.abs(input.data))
         return _like(np.where(input.data >= 0, 1 / (1 + z), z / (1 + z)), input)
@@ -153,7 +158,9 @@ class Tanh(Module):
 
     def forward(self, input):
         _require_tensor(input, "Tanh")
-        # HINT: np.tanh(input.data) is stable for any input; wrap it with _like(result, input).
+        # HINT 1: tanh squashes every number into (−1, 1); numpy already computes it without overflow for any
+        # HINT 1: input.
+        # HINT 2: `np.tanh` on `input.data`, wrapped with `_like(result, input)`.
         ### BEGIN SOLUTION
         return _like(np.tanh(input.data), input)
         ### END SOLUTION
@@ -200,8 +207,13 @@ _ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)  # 
 def erf(x):
     """The error function of a numpy array, element-wise (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7)."""
     x = np.asarray(x)
-    # HINT: work with a = np.minimum(np.abs(x), 6.0) and t = 1 / (1 + _ERF_P * a); Horner's rule over
-    # HINT: _ERF_A from a5 down to a1 gives poly = t*(a1 + t*(a2 + ...)); return np.sign(x) * (1 - poly * np.exp(-a * a)).
+    # HINT 1: erf is odd (erf(−x) = −erf(x)), so compute it for |x| with the polynomial approximation above and
+    # HINT 1: give it x's sign back. Beyond |x| = 6, erf is 1 to float precision, so clip |x| there to keep the
+    # HINT 1: exponential tame.
+    # HINT 2: Let a be |x| clipped at 6.0 (`np.abs`, `np.minimum`) and t = 1 / (1 + `_ERF_P`·a). The polynomial
+    # HINT 2: t·(a1 + t·(a2 + … + t·a5)) is cheapest by Horner's rule: loop over `_ERF_A` from the last
+    # HINT 2: coefficient to the first, each time adding the coefficient and multiplying by t. Then apply the
+    # HINT 2: formula above with `np.exp` and restore the sign with `np.sign(x)`.
     ### BEGIN SOLUTION
     a = np.minimum(np.abs(x), 6.0)
     t = 1 / (1 + _ERF_P * a)
@@ -252,9 +264,12 @@ class GELU(Module):
 
     def forward(self, input):
         _require_tensor(input, "GELU")
-        # HINT: exact: 0.5 * v * (1 + erf(v / math.sqrt(2))) with v = input.data; if self.approximate == "tanh":
-        # HINT: 0.5 * v * (1 + np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v * v * v))).
-        # HINT: Use math.sqrt (a Python float), not np.sqrt, so float32 stays float32. Wrap with _like(result, input).
+        # HINT 1: GELU weighs each input by the probability that a standard normal is below it: x·Φ(x), with Φ
+        # HINT 1: written through erf. The "tanh" variant replaces Φ by the cheaper tanh curve given above;
+        # HINT 1: `self.approximate` says which one.
+        # HINT 2: Φ(v) = (1 + erf(v / √2)) / 2, using `erf` from above. The tanh form is the formula in the
+        # HINT 2: text, with `np.tanh`. Take √2 and √(2/π) from `math.sqrt`: a Python float keeps float32 as
+        # HINT 2: float32, where a numpy float64 scalar would not. Wrap with `_like(result, input)`.
         ### BEGIN SOLUTION
         v = input.data
         if self.approximate == "tanh":
@@ -315,8 +330,11 @@ class Softmax(Module):
         _require_tensor(input, "Softmax")
         if not -input.ndim <= self.dim < input.ndim:
             raise IndexError(f"Softmax(dim={self.dim}): dim is out of range for a tensor of shape {input.shape}")
-        # HINT: shifted = input.data - np.max(input.data, axis=self.dim, keepdims=True); e = np.exp(shifted);
-        # HINT: divide by np.sum(e, axis=self.dim, keepdims=True) and wrap with _like(result, input).
+        # HINT 1: Softmax turns each slice along `dim` into probabilities: exponentiate, then divide by the
+        # HINT 1: slice's sum. Subtracting the slice's maximum first changes nothing in the result but keeps
+        # HINT 1: `exp` from overflowing.
+        # HINT 2: `np.max`, `np.exp` and `np.sum` along `axis=self.dim`, with `keepdims=True` so the max and the
+        # HINT 2: sum broadcast back against the slice. Wrap with `_like(result, input)`.
         ### BEGIN SOLUTION
         shifted = input.data - np.max(input.data, axis=self.dim, keepdims=True)
         exps = np.exp(shifted)

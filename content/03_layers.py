@@ -252,9 +252,14 @@ class Module:
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         """This module and every module below it, depth first, with dotted names ("" for the root). With
         remove_duplicate, a memo set of the modules seen lists each once and stops cycles."""
-        # HINT: memo = set() when None; if self is already in memo, return (yield nothing). Add self to memo
-        # HINT: when remove_duplicate; yield (prefix, self); then for each (name, module) in self._modules.items()
-        # HINT: that is not None: yield from module.named_modules(memo, _dotted(prefix, name), remove_duplicate).
+        # HINT 1: Walk the tree of modules depth first: this module first, under `prefix`, then each child's own
+        # HINT 1: walk under the child's dotted name. A module reached twice (shared by two parents) is reported
+        # HINT 1: once when `remove_duplicate`, so a shared layer is not counted twice.
+        # HINT 2: It is a generator: `yield` (name, module) pairs and `yield from` each child's
+        # HINT 2: `named_modules(...)`, passing the same `memo` (a set, made on the first call) and
+        # HINT 2: `remove_duplicate`. Return at once when `self` is already in `memo`; add `self` to it only
+        # HINT 2: when `remove_duplicate`. Children live in `self._modules` (skip None slots); `_dotted(prefix,
+        # HINT 2: name)` builds the child's name.
         ### BEGIN SOLUTION
         if memo is None:
             memo = set()
@@ -400,9 +405,13 @@ class Linear(Module):
         self.in_features, self.out_features = in_features, out_features
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         rng = default_generator()
-        # HINT: self.weight is a Parameter of rng.uniform(-bound, bound, (out_features, in_features)); then
-        # HINT: self.bias is a Parameter of rng.uniform(-bound, bound, out_features) when bias is True,
-        # HINT: else self.register_parameter("bias", None) (an empty slot, as in PyTorch).
+        # HINT 1: A Linear layer owns a weight matrix with one row per output feature, and optionally a bias
+        # HINT 1: with one number per output, both drawn uniformly in ±bound so the outputs start at a sensible
+        # HINT 1: scale. Without a bias the slot still exists but holds None, as in PyTorch.
+        # HINT 2: `rng.uniform(-bound, bound, shape)` draws the numbers; wrap them in `Parameter` and assign
+        # HINT 2: them to `self.weight`, shape (out_features, in_features), and `self.bias`, shape
+        # HINT 2: (out_features,). Without a bias, register an empty slot named "bias" with
+        # HINT 2: `self.register_parameter` (value None).
         ### BEGIN SOLUTION
         self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)))
         if bias:
@@ -414,9 +423,13 @@ class Linear(Module):
     def forward(self, input):
         if not isinstance(input, Tensor):
             raise TypeError(f"Linear expects a Tensor input, got {type(input).__name__}; wrap it: Tensor(x)")
-        # HINT: if input.ndim == 0 or input.shape[-1] != self.in_features raise ValueError naming
-        # HINT: Linear(in, out), the expected in_features and input.shape; then return input @ self.weight.T,
-        # HINT: plus self.bias when there is one (use Tensor operations only, so 06 can differentiate them).
+        # HINT 1: The layer computes x·Wᵀ + b over the last dimension of the input, whatever batch dimensions
+        # HINT 1: come before. Check that last dimension first, so a wrong input names the layer instead of
+        # HINT 1: failing inside matmul.
+        # HINT 2: Raise ValueError when `input.ndim` is 0 or `input.shape[-1]` differs from `self.in_features`;
+        # HINT 2: mention the layer as `Linear(in, out)`, the expected size and `input.shape`. Then use Tensor
+        # HINT 2: operations only (`@`, `.T`, `+`) so module 06 can differentiate them; add the bias only when
+        # HINT 2: `self.bias` is not None.
         ### BEGIN SOLUTION
         if input.ndim == 0 or input.shape[-1] != self.in_features:
             raise ValueError(f"Linear({self.in_features}, {self.out_features}) expects inputs whose last "
@@ -496,7 +509,10 @@ class Sequential(Module):
                 self.add_module(str(index), module)
 
     def forward(self, input):
-        # HINT: input = module(input) for each module in self (iteration gives the modules in order); return it.
+        # HINT 1: A Sequential feeds each module's output to the next, in the order they were given; its output
+        # HINT 1: is the last module's.
+        # HINT 2: Iterating over `self` gives the modules in order; call each (`module(x)`, which runs its
+        # HINT 2: forward) and keep the result for the next one.
         ### BEGIN SOLUTION
         for module in self:
             input = module(input)
@@ -623,9 +639,13 @@ class Dropout(Module):
         if isinstance(input, Tensor) and not np.issubdtype(input.dtype, np.floating):
             raise RuntimeError(f"Dropout: the input must be floating point, got dtype {input.dtype} "
                                "(scaling the kept values by 1/(1-p) would round them)")
-        # HINT: in eval mode (not self.training) return input unchanged. Otherwise keep each element when
-        # HINT: default_generator().random(input.shape) >= self.p, scale kept ones by 1 / (1 - p) (by 0 when
-        # HINT: p == 1), and return input * Tensor(mask, dtype=input.dtype).
+        # HINT 1: During training, dropout zeroes each element with probability p and scales the survivors by
+        # HINT 1: 1/(1 − p), so the expected output equals the input; in eval mode it does nothing. With p = 1
+        # HINT 1: everything is dropped.
+        # HINT 2: `self.training` says which mode. `default_generator().random(input.shape)` gives uniform
+        # HINT 2: numbers in [0, 1): keep an element where its number is at least `self.p`. Build the mask of
+        # HINT 2: scales as an array (0 for p = 1, no division by zero) and multiply `input` by `Tensor(mask,
+        # HINT 2: dtype=input.dtype)`: a Tensor operation, so the gradient flows.
         ### BEGIN SOLUTION
         if not self.training:
             return input
@@ -643,7 +663,10 @@ def train(self, mode=True):
     """Set the `training` flag of this module and, through each child's train(), of every module below it."""
     if not isinstance(mode, bool):
         raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
-    # HINT: set self.training = mode, call module.train(mode) for every module in self.children(), return self.
+    # HINT 1: `train(mode)` switches this module and every module inside it to training (True) or eval (False)
+    # HINT 1: mode, and returns the module itself so calls can be chained.
+    # HINT 2: Set `self.training`, call `train(mode)` on each of `self.children()` (each child then handles its
+    # HINT 2: own children), and return `self`.
     ### BEGIN SOLUTION
     self.training = mode
     for module in self.children():
@@ -723,12 +746,16 @@ def load_state_dict(self, state_dict, strict=True):
     """Check every entry, then copy the state_dict's values into this module's tensors, in place; returns
     _IncompatibleKeys(missing_keys, unexpected_keys)."""
     own = dict(_named_state(self))
-    # HINT: missing = names of own not in state_dict; unexpected = names of state_dict not in own. problems: with
-    # HINT: strict, one line for the missing and one for the unexpected names (when any); for each name in both,
-    # HINT: array = _checkpoint_array(value): None -> a problem naming the name and type(value); a shape other
-    # HINT: than own[name].shape -> "size mismatch for 'name'" with both shapes. If problems: raise RuntimeError(
-    # HINT: f"Error(s) in loading state_dict for {type(self).__name__}:" + the problems); only then
-    # HINT: own[name].data[...] = array for each; return _IncompatibleKeys(missing, unexpected).
+    # HINT 1: Loading must be all or nothing: collect every problem first (missing or unexpected names when
+    # HINT 1: strict, a value that is not numeric, a shape that differs), raise them together, and copy values
+    # HINT 1: in only when there is none. A half-loaded model is worse than an error.
+    # HINT 2: Missing = names in `own` but not in `state_dict`; unexpected = the reverse.
+    # HINT 2: `_checkpoint_array(value)` gives an array, or None for a value that is not one (that problem names
+    # HINT 2: the key and the value's type). Word the problems as PyTorch does: "Missing key(s) in state_dict:",
+    # HINT 2: "Unexpected key(s) in state_dict:", and "size mismatch for 'name'" with both shapes. Raise
+    # HINT 2: RuntimeError starting "Error(s) in loading state_dict for" and the class name. Copy each array
+    # HINT 2: into its parameter in place (assign to `.data[...]`), and return `_IncompatibleKeys(missing,
+    # HINT 2: unexpected)`.
     ### BEGIN SOLUTION
     missing = [name for name in own if name not in state_dict]
     unexpected = [name for name in state_dict if name not in own]

@@ -89,8 +89,11 @@ class _Loss(Module):
 
     def _reduce(self, losses, input):
         """Reduce the numpy array of per-element losses as self.reduction says; a Tensor with input's dtype."""
-        # HINT: "mean" -> losses.mean(), "sum" -> losses.sum(), "none" -> losses unchanged;
-        # HINT: return Tensor(result, dtype=input.dtype).
+        # HINT 1: A loss object computes one loss per element (or per example), then `reduction` says what to
+        # HINT 1: hand back: their average ("mean", the default), their total ("sum"), or all of them unchanged
+        # HINT 1: ("none").
+        # HINT 2: Compare `self.reduction` with the three strings; numpy arrays have `.mean()` and `.sum()`.
+        # HINT 2: Return the result as a Tensor in `input.dtype`, so a float32 model gets a float32 loss.
         ### BEGIN SOLUTION
         if self.reduction == "mean":
             losses = losses.mean()
@@ -106,7 +109,10 @@ class MSELoss(_Loss):
     def forward(self, input, target):
         _require_float_tensor(input, "MSELoss")
         target = _target_array(target, input, "MSELoss")
-        # HINT: the per-element losses are (input.data - target) ** 2; hand them to self._reduce(losses, input).
+        # HINT 1: Mean squared error: each element's loss is the square of the difference between prediction and
+        # HINT 1: target; the reduction then averages or sums them.
+        # HINT 2: Work on arrays: `input.data` and `target` (already an array here). Square the difference by
+        # HINT 2: multiplying it with itself, and pass the per-element losses and `input` to `self._reduce`.
         ### BEGIN SOLUTION
         difference = input.data - target
         return self._reduce(difference * difference, input)
@@ -144,8 +150,10 @@ check_mse_loss(MSELoss)
 #| export
 def log_softmax(x, dim=-1):
     """log(softmax(x)) along `dim` of a numpy array, via log-sum-exp: finite for any finite logits."""
-    # HINT: m = np.max(x, axis=dim, keepdims=True); shifted = x - m; return
-    # HINT: shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)).
+    # HINT 1: log softmax is x minus the log of the sum of exponentials along `dim`. Subtract the maximum first:
+    # HINT 1: the result is the same, and `exp` cannot overflow.
+    # HINT 2: `np.max` and `np.sum` along `axis=dim` with `keepdims=True` (so they broadcast back), `np.exp` and
+    # HINT 2: `np.log`. Compute the shifted logits once and reuse them.
     ### BEGIN SOLUTION
     shifted = x - np.max(x, axis=dim, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
@@ -212,8 +220,12 @@ class CrossEntropyLoss(_Loss):
         if input.ndim != 2:
             raise ValueError(f"CrossEntropyLoss expects logits of shape (N, C), got shape {input.shape}")
         labels = _class_targets(target, input)
-        # HINT: logp = log_softmax(input.data, dim=1); the per-example losses are
-        # HINT: -logp[np.arange(len(labels)), labels]; return self._reduce(losses, input).
+        # HINT 1: Cross-entropy is the negative log-probability the model gives each example's correct class.
+        # HINT 1: Take log probabilities over the classes (dim 1), then pick one number per row: the one at that
+        # HINT 1: row's label.
+        # HINT 2: `log_softmax` from above with `dim=1` on `input.data`. Numpy picks one entry per row with two
+        # HINT 2: index arrays: the row numbers (`np.arange` of the number of examples) and `labels`. Negate
+        # HINT 2: them and hand them to `self._reduce` with `input`.
         ### BEGIN SOLUTION
         logp = log_softmax(input.data, dim=1)
         return self._reduce(-logp[np.arange(len(labels)), labels], input)
@@ -257,8 +269,11 @@ class BCEWithLogitsLoss(_Loss):
         outside = target[~((target >= 0) & (target <= 1))]
         if outside.size:
             raise ValueError(f"BCEWithLogitsLoss: targets must lie in [0, 1], got {outside[0]}")
-        # HINT: with x = input.data the per-element losses are
-        # HINT: np.maximum(x, 0) - x * target + np.log1p(np.exp(-np.abs(x))); return self._reduce(losses, input).
+        # HINT 1: Binary cross-entropy on logits x with targets y is log(1 + eˣ) − x·y. Written naively, eˣ
+        # HINT 1: overflows for large x; rewritten as max(x, 0) − x·y + log(1 + e^(−|x|)) it is the same number
+        # HINT 1: and never overflows.
+        # HINT 2: With x = `input.data`: `np.maximum`, `np.abs`, `np.exp`, and `np.log1p` (accurate log(1 + z)
+        # HINT 2: for small z). Pass the per-element losses and `input` to `self._reduce`.
         ### BEGIN SOLUTION
         x = input.data
         return self._reduce(np.maximum(x, 0) - x * target + np.log1p(np.exp(-np.abs(x))), input)

@@ -90,8 +90,12 @@ class TensorDataset(Dataset):
     """Example i is (tensors[0][i], tensors[1][i], ...), as torch.utils.data.TensorDataset."""
 
     def __init__(self, *tensors):
-        # HINT: convert each with _as_tensor; raise ValueError if there are none, or if the first
-        # HINT: dimensions differ (name all the sizes in the message); store the tuple in self.tensors.
+        # HINT 1: A TensorDataset pairs tensors row by row: example i is row i of each. So there must be at
+        # HINT 1: least one tensor, and all must have the same number of rows; refuse anything else with a
+        # HINT 1: message naming the sizes.
+        # HINT 2: Convert each argument with `_as_tensor`. Raise ValueError when `tensors` is empty, and when
+        # HINT 2: the `len` of the tensors (their first dimensions) are not all equal, listing every size. Store
+        # HINT 2: the converted tensors as a tuple in `self.tensors`.
         ### BEGIN SOLUTION
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
@@ -106,7 +110,10 @@ class TensorDataset(Dataset):
         return len(self.tensors[0])
 
     def __getitem__(self, index):
-        # HINT: a tuple with each tensor indexed by `index` (Tensor indexing keeps the dtype).
+        # HINT 1: Example `index` is the row `index` of every stored tensor, returned together as a tuple
+        # HINT 1: (inputs, targets, …).
+        # HINT 2: Index each tensor of `self.tensors` with `index` (Tensor indexing keeps the dtype) and build a
+        # HINT 2: `tuple` of the results.
         ### BEGIN SOLUTION
         return tuple(t[index] for t in self.tensors)
         ### END SOLUTION
@@ -166,11 +173,15 @@ def default_collate(samples):
     first = samples[0]
     if isinstance(first, str):
         return list(samples)
-    # HINT: a dict: {key: default_collate([sample[key] for sample in samples]) for key in first}. A tuple or
-    # HINT: list: raise RuntimeError naming the lengths unless all samples have len(first) fields; fields =
-    # HINT: [default_collate(list(field)) for field in zip(*samples)]; return type(first)(*fields) for a
-    # HINT: namedtuple (it has _fields), else fields. Otherwise np.stack the samples turned into arrays by
-    # HINT: _as_array (it unwraps Tensors and makes Python ints int64) and wrap it with _as_tensor (keeps the dtype).
+    # HINT 1: Collating turns a list of examples into one batch, keeping the examples' structure: a dict of
+    # HINT 1: batches for dicts, a list (or the same namedtuple) of batches for tuples, and for a plain value
+    # HINT 1: one array with a new first dimension. The structure is handled by calling the same function on
+    # HINT 1: each part (recursion).
+    # HINT 2: Look at `first` with `isinstance`. A dict: one entry per key, collating that key's values. A tuple
+    # HINT 2: or list: raise RuntimeError saying the examples need the same number of fields (name the lengths)
+    # HINT 2: unless all have the same `len`; `zip(*samples)` groups field by field; a namedtuple (it has
+    # HINT 2: `_fields`) is rebuilt with `type(first)(*fields)`, anything else stays a list. A value: `np.stack`
+    # HINT 2: the samples turned into arrays by `_as_array`, then `_as_tensor`.
     ### BEGIN SOLUTION
     if isinstance(first, dict):
         return {key: default_collate([sample[key] for sample in samples]) for key in first}
@@ -233,7 +244,10 @@ class DataLoader:
 
     def __len__(self):
         """Number of batches per epoch."""
-        # HINT: n = len(self.dataset); n // batch_size when drop_last, else the ceiling of n / batch_size.
+        # HINT 1: The number of batches in an epoch: full batches, plus one smaller batch for the leftover
+        # HINT 1: examples unless `drop_last` drops them.
+        # HINT 2: `len(self.dataset)` and `self.batch_size`; `divmod` gives the full batches and the remainder
+        # HINT 2: at once.
         ### BEGIN SOLUTION
         full, remainder = divmod(len(self.dataset), self.batch_size)
         return full + (1 if remainder and not self.drop_last else 0)
@@ -241,8 +255,12 @@ class DataLoader:
 
     def _epoch_order(self):
         """The indices of one epoch: 0..N-1, or a fresh permutation when shuffling."""
-        # HINT: without shuffle np.arange(n). With shuffle, rng = self.generator, or default_generator()
-        # HINT: when it is None (read it now, not in __init__), and return rng.permutation(n).
+        # HINT 1: Each epoch visits every example once: in order without shuffling, in a fresh random order with
+        # HINT 1: it. Read the generator when the epoch starts, so `tinytorch.manual_seed` set after building
+        # HINT 1: the loader still applies.
+        # HINT 2: `np.arange(n)` is the order without shuffle. With shuffle use `self.generator`, or
+        # HINT 2: `default_generator()` when it is None; a numpy generator's `permutation(n)` shuffles `0 .. n −
+        # HINT 2: 1`.
         ### BEGIN SOLUTION
         n = len(self.dataset)
         if not self.shuffle:
@@ -257,8 +275,10 @@ class DataLoader:
         return default_collate([self.dataset[int(i)] for i in indices])
 
     def __iter__(self):
-        # HINT: order = self._epoch_order(); for each of the len(self) batches take the next batch_size
-        # HINT: indices of order and `yield self._fetch(chunk)`.
+        # HINT 1: An epoch is `len(self)` batches, each made of the next `batch_size` positions of this epoch's
+        # HINT 1: order. It is a generator: hand back one batch at a time.
+        # HINT 2: Get the order once from `self._epoch_order()`; slice it batch by batch with `[start:stop]`
+        # HINT 2: (the last slice may be short), and `yield` `self._fetch(...)` of each slice.
         ### BEGIN SOLUTION
         order = self._epoch_order()
         for batch in range(len(self)):

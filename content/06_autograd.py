@@ -106,8 +106,12 @@ class Function:
 #| export
 def unbroadcast(grad, shape):
     """Sum `grad` down to `shape`: undo the broadcasting that made an input of `shape` bigger."""
-    # HINT: first sum over the leading dimensions grad has in excess (grad.ndim - len(shape) of them);
-    # HINT: then, for every dim where shape has size 1 but grad does not, sum with keepdims=True.
+    # HINT 1: Broadcasting copied a small input across a bigger shape in the forward pass; each copy received
+    # HINT 1: part of the gradient, and the input's gradient is the sum of those parts. So sum away every
+    # HINT 1: dimension that broadcasting added or stretched, until the gradient has the input's shape.
+    # HINT 2: Two steps with `ndarray.sum(axis=...)`: first over the leading dimensions grad has in excess
+    # HINT 2: (`grad.ndim - len(shape)` of them, a tuple of axes from `range`), then over every dimension where
+    # HINT 2: `shape` has size 1 but grad does not, with `keepdims=True` so those size-1 dimensions stay.
     ### BEGIN SOLUTION
     extra = grad.ndim - len(shape)
     if extra > 0:
@@ -147,7 +151,9 @@ check_unbroadcast(unbroadcast)
 class AddBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
-        # HINT: both inputs receive grad unchanged, un-broadcast to a.shape and b.shape.
+        # HINT 1: d(a + b)/da = 1 and d(a + b)/db = 1: each input receives the upstream gradient unchanged,
+        # HINT 1: reduced back to its own shape.
+        # HINT 2: `unbroadcast(g, shape)` with `a.shape` and `b.shape`; return a pair, one gradient per input.
         ### BEGIN SOLUTION
         return unbroadcast(grad, a.shape), unbroadcast(grad, b.shape)
         ### END SOLUTION
@@ -156,7 +162,8 @@ class AddBackward0(Function):
 class SubBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
-        # HINT: like AddBackward0, but b receives -grad.
+        # HINT 1: d(a − b)/da = 1 and d(a − b)/db = −1: like addition, except that b's gradient changes sign.
+        # HINT 2: As in `AddBackward0`: `unbroadcast` each gradient to its input's shape, negating b's.
         ### BEGIN SOLUTION
         return unbroadcast(grad, a.shape), unbroadcast(-grad, b.shape)
         ### END SOLUTION
@@ -165,7 +172,10 @@ class SubBackward0(Function):
 class MulBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
-        # HINT: a receives grad * b.data and b receives grad * a.data, each un-broadcast.
+        # HINT 1: d(a·b)/da = b and d(a·b)/db = a: each input's gradient is the upstream gradient times the
+        # HINT 1: other input's values.
+        # HINT 2: The saved inputs' numbers are `a.data` and `b.data`; multiply element-wise, then `unbroadcast`
+        # HINT 2: each product to its input's shape.
         ### BEGIN SOLUTION
         return unbroadcast(grad * b.data, a.shape), unbroadcast(grad * a.data, b.shape)
         ### END SOLUTION
@@ -174,7 +184,9 @@ class MulBackward0(Function):
 class DivBackward0(Function):
     def backward(self, grad):
         a, b = self.inputs
-        # HINT: a receives grad / b.data; b receives -grad * a.data / b.data**2; un-broadcast both.
+        # HINT 1: d(a/b)/da = 1/b and d(a/b)/db = −a/b²: the quotient rule, times the upstream gradient.
+        # HINT 2: Use `a.data` and `b.data` element-wise (`**` for the square) and `unbroadcast` each gradient
+        # HINT 2: to its input's shape.
         ### BEGIN SOLUTION
         return unbroadcast(grad / b.data, a.shape), unbroadcast(-grad * a.data / b.data ** 2, b.shape)
         ### END SOLUTION
@@ -218,9 +230,13 @@ class MmBackward0(Function):
             g = np.expand_dims(g, -1)
         if a.ndim == 1:
             g = np.expand_dims(g, -2)
-        # HINT: grad_a = g @ swapaxes(b2, -1, -2) and grad_b = swapaxes(a2, -1, -2) @ g; then squeeze
-        # HINT: the axis added for a 1-D operand (axis -2 of grad_a, axis -1 of grad_b) and un-broadcast
-        # HINT: both to a.shape and b.shape.
+        # HINT 1: For C = A·B, the gradient of A is G·Bᵀ and the gradient of B is Aᵀ·G (check the shapes: each
+        # HINT 1: must come out as its input's). A 1-D operand was treated as a matrix with an extra axis:
+        # HINT 1: remove that axis again afterwards.
+        # HINT 2: Transpose the last two axes with `np.swapaxes(..., -1, -2)` on `a2` and `b2` (the 2-D views
+        # HINT 2: made above) and multiply with `@` by `g`. For a 1-D `a` drop axis −2 of its gradient, for a
+        # HINT 2: 1-D `b` axis −1 (`.squeeze`); then `unbroadcast` each to `a.shape` and `b.shape` (batch
+        # HINT 2: dimensions may have been broadcast).
         ### BEGIN SOLUTION
         grad_a = g @ np.swapaxes(b2, -1, -2)
         grad_b = np.swapaxes(a2, -1, -2) @ g
@@ -245,8 +261,10 @@ def _restore_reduced_dims(grad, shape, dim, keepdim):
 class SumBackward0(Function):
     def backward(self, grad):
         (x,) = self.inputs
-        # HINT: restore the reduced dims with _restore_reduced_dims(grad, x.shape, self.dim, self.keepdim),
-        # HINT: then np.broadcast_to(..., x.shape). Return a one-element tuple.
+        # HINT 1: A sum adds every element in with weight 1, so every element's gradient is the upstream
+        # HINT 1: gradient of the sum it went into: copy the gradient back over the input's shape.
+        # HINT 2: `_restore_reduced_dims(grad, x.shape, self.dim, self.keepdim)` puts back the summed dimensions
+        # HINT 2: with size 1; `np.broadcast_to` then spreads it to `x.shape`. Return a one-element tuple.
         ### BEGIN SOLUTION
         return (np.broadcast_to(_restore_reduced_dims(grad, x.shape, self.dim, self.keepdim), x.shape),)
         ### END SOLUTION
@@ -387,7 +405,10 @@ class ReluBackward0(Function):
 
 class SigmoidBackward0(Function):
     def backward(self, grad):
-        # HINT: self.output holds σ(x) as a numpy array: return (grad * s * (1 - s),).
+        # HINT 1: σ′(x) = σ(x)·(1 − σ(x)): the derivative needs only the output, which the forward pass saved,
+        # HINT 1: so nothing is recomputed. Multiply by the upstream gradient.
+        # HINT 2: `self.output` holds σ(x) as a numpy array; combine it with `grad` element-wise and return a
+        # HINT 2: one-element tuple (one gradient, for the one input).
         ### BEGIN SOLUTION
         s = self.output
         return (grad * s * (1 - s),)
@@ -435,10 +456,14 @@ class MseLossBackward0(Function):
 class CrossEntropyLossBackward0(Function):
     def backward(self, grad):
         logits = self.inputs[0].data
-        # HINT: softmax of the logits row by row (subtract the row max before exp), minus 1 at each row's
-        # HINT: target class (self.target holds the int class indices); scale with
-        # HINT: _reduce_scale(grad, self.reduction, len(logits)) — for reduction "none" grad has one value
-        # HINT: per row, so reshape it to (N, 1) first.
+        # HINT 1: The gradient of mean cross-entropy with respect to the logits is (softmax(logits) −
+        # HINT 1: one_hot(target)) / N: the probabilities, with 1 taken from each row's correct class, scaled by
+        # HINT 1: the reduction and the upstream gradient.
+        # HINT 2: Softmax row by row (`axis=1`, subtract the row max before `np.exp`, divide by the row sums
+        # HINT 2: with `keepdims=True`). Subtract 1 at each row's class with the index arrays
+        # HINT 2: `np.arange(len(logits))` and `self.target`. Scale with `_reduce_scale(g, self.reduction,
+        # HINT 2: len(logits))`; for "none" grad has one value per row: reshape it to (N, 1) first. Return a
+        # HINT 2: one-element tuple.
         ### BEGIN SOLUTION
         shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
         probabilities = shifted / shifted.sum(axis=1, keepdims=True)
@@ -488,9 +513,14 @@ check_fused_backward(SigmoidBackward0, CrossEntropyLossBackward0)
 #| export
 def topological_order(root):
     """Every tensor that requires grad reachable from root, each after all of its inputs."""
-    # HINT: an explicit stack of (tensor, inputs_done) pairs and a set of visited ids; when a tensor is
-    # HINT: first popped push (tensor, True) then (each input that requires grad, False); when popped with
-    # HINT: True, append it to the order.
+    # HINT 1: backward must visit a tensor only after every tensor that uses it, so each one's gradient is
+    # HINT 1: complete before it is passed on. A depth-first walk that appends a tensor after all its inputs
+    # HINT 1: gives the reverse of that order; an explicit stack (not recursion) survives graphs deeper than
+    # HINT 1: Python's recursion limit.
+    # HINT 2: Keep a stack of (tensor, inputs_done) pairs starting from the root, a set of visited `id(tensor)`s
+    # HINT 2: and the order list. Popping a pair with inputs_done False the first time: mark it visited, push it
+    # HINT 2: back with True, then push each of `tensor.grad_fn.inputs` that `requires_grad` (when there is a
+    # HINT 2: `grad_fn`) with False. Popping one with True: append it to the order.
     ### BEGIN SOLUTION
     order, visited, stack = [], set(), [(root, False)]
     while stack:

@@ -116,9 +116,13 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state = {}  # parameter -> dict of what the optimizer remembers about it
         self.param_groups = []
-        # HINT: read params once into a list (a generator can be read only once); raise ValueError("... empty
-        # HINT: parameter list ...") when it is empty. If its first item is not a dict, it is a plain list of
-        # HINT: tensors: make it one group, [{"params": that list}]. Then self.add_param_group(group) for each.
+        # HINT 1: An optimizer keeps its parameters in groups, each a dict with its own settings. Accept either
+        # HINT 1: a plain list of tensors (one group) or a list of such dicts, and refuse an empty list: an
+        # HINT 1: optimizer with nothing to update hides a bug.
+        # HINT 2: `params` may be a generator, which can be read only once: turn it into a `list` first. Raise
+        # HINT 2: ValueError mentioning an empty parameter list when it has nothing. When its first item is not
+        # HINT 2: a `dict`, wrap the whole list as the "params" entry of a single dict. Then register each group
+        # HINT 2: with the `add_param_group` method.
         ### BEGIN SOLUTION
         groups = list(params)
         if not groups:
@@ -157,8 +161,12 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: p.grad = None (PyTorch's default), or fill them with zeros in place."""
-        # HINT: for every p of every group in self.param_groups: p.grad = None when set_to_none, otherwise,
-        # HINT: if p.grad is not None, zero its numbers in place: p.grad.data.fill(0).
+        # HINT 1: Gradients add up across backward calls, so each step starts by clearing them. PyTorch's
+        # HINT 1: default forgets them (None, which also frees the memory); with `set_to_none=False` it keeps
+        # HINT 1: the arrays and fills them with zeros.
+        # HINT 2: Loop over `self.param_groups` and each group's "params". Either set `p.grad` to None, or, when
+        # HINT 2: `p.grad` is not None, zero its numbers in place with the array's `.fill` method on
+        # HINT 2: `p.grad.data`.
         ### BEGIN SOLUTION
         for group in self.param_groups:
             for p in group["params"]:
@@ -170,10 +178,13 @@ class Optimizer:
 
     def _params_with_grads(self):
         """[(group, parameter, gradient array)] for every parameter whose grad is not None, all checked first."""
-        # HINT: for each group and each p in group["params"]: grad = getattr(p, "grad", None) (a plain Tensor
-        # HINT: may have no grad yet); skip None; if grad.shape != p.shape raise ValueError naming both shapes;
-        # HINT: if grad.dtype != p.dtype raise TypeError naming both; else append (group, p, grad.data).
-        # HINT: Return the list only at the end, so a bad gradient stops the step before anything moved.
+        # HINT 1: Collect the parameters that have a gradient, checking each gradient against its parameter
+        # HINT 1: first: a gradient of another shape or dtype is a bug upstream, and it must stop the step
+        # HINT 1: before any parameter has moved.
+        # HINT 2: Loop over the groups and their "params". A plain Tensor may have no `grad` attribute at all:
+        # HINT 2: `getattr` with a default of None covers both cases; skip None. Raise ValueError naming both
+        # HINT 2: shapes when they differ, TypeError naming both dtypes when those do; otherwise collect (group,
+        # HINT 2: p, the gradient's array). Return the list only after the loop.
         ### BEGIN SOLUTION
         found = []
         for group in self.param_groups:
@@ -297,9 +308,13 @@ class SGD(Optimizer):
 
     def step(self):
         for group, p, grad in self._params_with_grads():
-            # HINT: add weight decay (grad = grad + group["weight_decay"] * p.data, a new array: never change
-            # HINT: p.grad), replace grad by self._momentum_direction(p, grad, group) when group["momentum"] != 0,
-            # HINT: then update in place: p.data -= group["lr"] * grad.
+            # HINT 1: Plain SGD moves each parameter a step of size lr against its gradient. Weight decay first
+            # HINT 1: adds weight_decay·p to the gradient (pulling weights towards 0), and momentum then
+            # HINT 1: replaces the gradient by a running direction. The update happens in place, so the
+            # HINT 1: optimizer and the model keep sharing the same arrays.
+            # HINT 2: Settings are `group["weight_decay"]`, `group["momentum"]` and `group["lr"]`. Add the decay
+            # HINT 2: to a new array (never modify `p.grad`); when momentum is not 0 use
+            # HINT 2: `self._momentum_direction(p, grad, group)`; update with an in-place `-=` on `p.data`.
             ### BEGIN SOLUTION
             if group["weight_decay"] != 0:
                 grad = grad + group["weight_decay"] * p.data
@@ -344,9 +359,13 @@ check_sgd(SGD)
 @patch_to(SGD)
 def _momentum_direction(self, p, grad, group):
     """The direction SGD steps along for `p` when momentum is on; updates the momentum buffer."""
-    # HINT: state = self.state.setdefault(p, {}). No "momentum_buffer" yet: store grad.copy() (the first
-    # HINT: step uses b = g). Otherwise update it in place: b *= group["momentum"]; b += (1 - group["dampening"])
-    # HINT: * grad. Return grad + group["momentum"] * b when group["nesterov"], else b.
+    # HINT 1: Momentum keeps a per-parameter buffer b, a running sum of past gradients: b ← momentum·b + (1 −
+    # HINT 1: dampening)·g, starting as b = g on the first step. The step follows b, or with Nesterov looks
+    # HINT 1: ahead: g + momentum·b.
+    # HINT 2: The per-parameter state lives in `self.state`, a dict keyed by parameter (`setdefault(p, {})`
+    # HINT 2: creates it once). Store a `.copy()` of the gradient under "momentum_buffer" the first time;
+    # HINT 2: afterwards update the stored array in place with `*=` and `+=`, reading `group["momentum"]`,
+    # HINT 2: `group["dampening"]` and `group["nesterov"]`. Return the direction.
     ### BEGIN SOLUTION
     state = self.state.setdefault(p, {})
     buffer = state.get("momentum_buffer")
@@ -411,8 +430,10 @@ class Adam(Optimizer):
 
     def step(self):
         for group, p, grad in self._params_with_grads():
-            # HINT: L2 weight decay: grad = grad + group["weight_decay"] * p.data (when it is not 0), then
-            # HINT: self._adam_update(p, grad, group).
+            # HINT 1: Adam's weight decay (the L2 kind) is the same as SGD's: add weight_decay·p to the gradient
+            # HINT 1: before the update; the Adam update itself is shared with AdamW.
+            # HINT 2: When `group["weight_decay"]` is not 0, make a new gradient array (never modify `p.grad`),
+            # HINT 2: then call `self._adam_update` with the parameter, that gradient and the group.
             ### BEGIN SOLUTION
             if group["weight_decay"] != 0:
                 grad = grad + group["weight_decay"] * p.data
@@ -421,10 +442,13 @@ class Adam(Optimizer):
 
     def _adam_update(self, p, grad, group):
         """One Adam step for p with gradient `grad` (weight decay already handled by step())."""
-        # HINT: state = self.state.setdefault(p, {}); on the first call set state["step"] = 0 and
-        # HINT: "exp_avg", "exp_avg_sq" = np.zeros_like(p.data). Add 1 to step; update m and v in place
-        # HINT: (m *= beta1; m += (1 - beta1) * grad; v likewise with grad * grad); divide by
-        # HINT: (1 - beta ** step) for m_hat, v_hat; p.data -= group["lr"] * m_hat / (np.sqrt(v_hat) + group["eps"]).
+        # HINT 1: Adam keeps two running averages per parameter: m of the gradients (beta1) and v of their
+        # HINT 1: squares (beta2), both starting at zero and counted by a step number. Early averages are biased
+        # HINT 1: towards zero, so divide by (1 − betaᵗ) before use; then step by lr·m̂ / (√v̂ + eps).
+        # HINT 2: State per parameter in `self.state` (`setdefault(p, {})`): on the first call set "step" to 0
+        # HINT 2: and "exp_avg", "exp_avg_sq" to `np.zeros_like(p.data)`. Increase the step, update both arrays
+        # HINT 2: in place (`*=`, `+=`); `group["betas"]` is (beta1, beta2). Compute the corrected m̂ and v̂ as
+        # HINT 2: new arrays, then update `p.data` in place with `np.sqrt` and `group["eps"]`, `group["lr"]`.
         ### BEGIN SOLUTION
         state = self.state.setdefault(p, {})
         if not state:
@@ -473,8 +497,11 @@ class AdamW(Adam):
 
     def step(self):
         for group, p, grad in self._params_with_grads():
-            # HINT: shrink the weights in place first, p.data *= 1 - group["lr"] * group["weight_decay"], then
-            # HINT: self._adam_update(p, grad, group) with the gradient unchanged.
+            # HINT 1: AdamW decouples weight decay from the gradient: it shrinks the weights themselves by a
+            # HINT 1: factor (1 − lr·weight_decay) before the Adam update, which then uses the gradient
+            # HINT 1: unchanged.
+            # HINT 2: Scale `p.data` in place with `*=` using `group["lr"]` and `group["weight_decay"]`, then
+            # HINT 2: call `self._adam_update` with the unchanged gradient.
             ### BEGIN SOLUTION
             p.data *= 1 - group["lr"] * group["weight_decay"]
             self._adam_update(p, grad, group)

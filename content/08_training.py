@@ -109,12 +109,17 @@ def train_epoch(model, loader, optimizer, loss_fn, scheduler=None, max_grad_norm
     model.train()
     optimizer.zero_grad()
     total_loss, examples, pending = 0.0, 0, 0
-    # HINT: define optimizer_step(): clip_grad_norm_(model.parameters(), max_grad_norm) if max_grad_norm is not
-    # HINT: None, optimizer.step(), optimizer.zero_grad() (backward ADDS into p.grad), scheduler.step() if any.
-    # HINT: Per batch: loss = loss_fn(model(inputs), targets); add loss.item() * _batch_size(inputs) to
-    # HINT: total_loss and the batch size to examples; (loss * (1 / accumulation_steps)).backward(); count
-    # HINT: pending micro-batches, optimizer_step() when pending reaches accumulation_steps, and once more
-    # HINT: after the loop if some are still pending.
+    # HINT 1: Each batch: forward, loss, backward. The optimizer steps once every `accumulation_steps` batches,
+    # HINT 1: so each batch's loss is divided by that number: the summed gradients then equal those of one big
+    # HINT 1: batch. Around each step clip the gradients (when asked), step, clear the gradients (backward adds
+    # HINT 1: into them), and advance the scheduler. A last partial group of batches still gets its step. Keep a
+    # HINT 1: running loss total weighted by batch size, for the mean per example.
+    # HINT 2: A small inner function for the step avoids writing it twice: `clip_grad_norm_` on
+    # HINT 2: `model.parameters()` when `max_grad_norm` is not None, `optimizer.step()`,
+    # HINT 2: `optimizer.zero_grad()`, `scheduler.step()` when there is one. Per batch: call `loss_fn` on the
+    # HINT 2: model's outputs and the targets; add `loss.item()` times `_batch_size(inputs)` to `total_loss` and
+    # HINT 2: the batch size to `examples`; call `.backward()` on the loss scaled by 1 / `accumulation_steps`;
+    # HINT 2: count it in `pending` and step when `pending` reaches `accumulation_steps`.
     ### BEGIN SOLUTION
     def optimizer_step():
         if max_grad_norm is not None:
@@ -182,9 +187,12 @@ def correct_predictions(outputs, targets):
 
 def evaluate(model, loader, loss_fn):
     """(mean loss per example, accuracy) of `model` on `loader`, in eval mode and without a graph."""
-    # HINT: model.eval(); then inside `with no_grad():` loop over (inputs, targets): outputs = model(inputs),
-    # HINT: add loss_fn(outputs, targets).item() * batch size to a total, correct_predictions(outputs,
-    # HINT: targets) to a count, and the batch size to the examples; return (total / examples, count / examples).
+    # HINT 1: Evaluation measures without learning: switch the model to eval mode (dropout off), record no
+    # HINT 1: graph, and average the loss and the accuracy over every example, weighting each batch by its size.
+    # HINT 2: `model.eval()` and a `with no_grad():` block around the loop over `loader`. Per batch: the model's
+    # HINT 2: outputs once; `loss_fn(...).item()` times `_batch_size(inputs)` into a loss total;
+    # HINT 2: `correct_predictions(outputs, targets)` into a count; the batch size into `examples`. The given
+    # HINT 2: return after the region divides by `examples`.
     ### BEGIN SOLUTION
     model.eval()
     total_loss, correct, examples = 0.0, 0, 0
@@ -251,10 +259,15 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if norm_type <= 0:
         raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or inf), got {norm_type!r}")
     grads = [p.grad.data for p in parameters if getattr(p, "grad", None) is not None]
-    # HINT: total = the largest |g| over all grads when norm_type is math.inf, otherwise
-    # HINT: (sum over ALL grads of np.sum(np.abs(g) ** norm_type)) ** (1 / norm_type), in float64 (0.0 without grads).
-    # HINT: If error_if_nonfinite and total is not finite, raise RuntimeError. coefficient = max_norm / (total + 1e-6);
-    # HINT: if it is < 1 multiply each g in place by it. Return Tensor(total).
+    # HINT 1: Treat all gradients as one long vector: its p-norm is the p-th root of the sum of |g|ᵖ over every
+    # HINT 1: element of every gradient (the infinity norm is the largest |g|). When that norm exceeds max_norm,
+    # HINT 1: scale every gradient by the same factor so the norm becomes max_norm; the direction stays the
+    # HINT 1: same.
+    # HINT 2: Work in float64 (`.astype(np.float64)`) with `np.abs`, `np.sum`, and `.max()` for `math.inf`; with
+    # HINT 2: no gradients the norm is 0.0. When `error_if_nonfinite` and the norm is not finite
+    # HINT 2: (`math.isfinite`), raise RuntimeError naming the norm. The factor is max_norm over the norm plus
+    # HINT 2: 1e-6 (so a zero norm does not divide by zero); apply it in place with `*=` only when it is below
+    # HINT 2: 1. Return the norm as a Tensor.
     ### BEGIN SOLUTION
     magnitudes = [np.abs(g.astype(np.float64)) for g in grads]
     if norm_type == math.inf:
@@ -398,8 +411,11 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        # HINT: for each base_lr in self.base_lrs: eta_min + (base_lr - eta_min) * (1 + cos(pi * last_epoch /
-        # HINT: T_max)) / 2 (math.cos, math.pi); return the list.
+        # HINT 1: Cosine annealing moves the learning rate from each base rate down to eta_min along half a
+        # HINT 1: cosine period: at epoch 0 the factor (1 + cos(π·t/T_max)) / 2 is 1, at T_max it is 0.
+        # HINT 2: One value per entry of `self.base_lrs`: eta_min plus (base_lr − eta_min) times the factor
+        # HINT 2: above, with `self.last_epoch`, `self.T_max`, `self.eta_min`, `math.cos` and `math.pi`. Return
+        # HINT 2: a list.
         ### BEGIN SOLUTION
         cosine = math.cos(math.pi * self.last_epoch / self.T_max)
         return [self.eta_min + (base_lr - self.eta_min) * (1 + cosine) / 2 for base_lr in self.base_lrs]
@@ -554,10 +570,15 @@ class Trainer:
         history = {"train_loss": [], "val_loss": [], "val_accuracy": [], "lr": [], "time": []}
         bar = ProgressBar(epochs, "epoch") if progress else None
         for _ in range(epochs):
-            # HINT: note start = time.perf_counter() and lr = optimizer.param_groups[0]["lr"]; train_loss = train_epoch(...) with
-            # HINT: this trainer's model, optimizer, loss_fn, scheduler, max_grad_norm, accumulation_steps;
-            # HINT: val_loss, val_accuracy = evaluate(...) if val_loader is not None else (None, None);
-            # HINT: append all five values to their lists in history.
+            # HINT 1: One epoch of `fit`: note the learning rate used and the start time, train with everything
+            # HINT 1: this trainer was configured with, evaluate when there is validation data, and record the
+            # HINT 1: epoch's five numbers in `history`.
+            # HINT 2: `time.perf_counter()` for the time; the learning rate is the "lr" of
+            # HINT 2: `self.optimizer.param_groups[0]`, read before training. `train_epoch` takes the model,
+            # HINT 2: loader, optimizer, loss function, scheduler, `max_grad_norm` and `accumulation_steps` (all
+            # HINT 2: attributes of `self`); `evaluate` returns (loss, accuracy); use (None, None) without a
+            # HINT 2: `val_loader`. Append to `history["train_loss"]`, "val_loss", "val_accuracy", "lr" and
+            # HINT 2: "time".
             ### BEGIN SOLUTION
             start, lr = time.perf_counter(), self.optimizer.param_groups[0]["lr"]
             train_loss = train_epoch(self.model, train_loader, self.optimizer, self.loss_fn, self.scheduler,
@@ -669,11 +690,15 @@ def plot_history(history, path=None):
 def save_checkpoint(path, model, optimizer=None, **metadata):
     """Write model (and optimizer) state and JSON metadata to an .npz file at `path` (no pickle)."""
     arrays = {f"model/{name}": value.numpy() for name, value in model.state_dict().items()}
-    # HINT: when optimizer is given: state = optimizer.state_dict(); add "optimizer/state/<i>/<key>": np.asarray(value)
-    # HINT: for every item of state["state"], and "optimizer": np.array(json.dumps({"class": type(optimizer).__name__,
-    # HINT: "param_groups": state["param_groups"]})); always add "metadata": np.array(json.dumps(metadata)); then
-    # HINT: with open(path, "wb") as f: np.savez(f, **arrays) (an open file keeps the exact path: np.savez would
-    # HINT: append ".npz" to a bare name).
+    # HINT 1: A checkpoint is one .npz file of named arrays, no pickle. The model's arrays are already
+    # HINT 1: collected; add the optimizer's per-parameter state as one array per entry, its class and settings
+    # HINT 1: as JSON text, and the metadata as JSON text, then write the file at exactly `path`.
+    # HINT 2: `optimizer.state_dict()` has "state" (parameter index → dict of values) and "param_groups". Name
+    # HINT 2: each state entry "optimizer/state/<index>/<key>" (what `_optimizer_state_dict` reads back), as
+    # HINT 2: `np.asarray`. Store `json.dumps` of a dict with "class" (the optimizer's class name) and
+    # HINT 2: "param_groups" under "optimizer", and of `metadata` under "metadata", each in `np.array`. Write
+    # HINT 2: with `np.savez` into a file opened with `open(path, "wb")`: given a bare name, `np.savez` would
+    # HINT 2: append ".npz".
     ### BEGIN SOLUTION
     if optimizer is not None:
         state = optimizer.state_dict()
@@ -739,12 +764,15 @@ def load_checkpoint(path, model, optimizer=None):
     arrays = _read_checkpoint(path)
     metadata = _json_entry(arrays, "metadata", path)
     model_state = {name[len("model/"):]: value for name, value in arrays.items() if name.startswith("model/")}
-    # HINT: if optimizer is given: the file must have an "optimizer" entry (else ValueError naming the path); its
-    # HINT: JSON (_json_entry) "class" must equal type(optimizer).__name__ (else ValueError naming both);
-    # HINT: restored = optimizer._restored(_optimizer_state_dict(arrays, config)) checks it without changing
-    # HINT: the optimizer (re-raise its ValueError with the path in front). Then model.load_state_dict(model_state)
-    # HINT: (it checks names and shapes before copying); then optimizer.state, optimizer.param_groups = restored.
-    # HINT: Return metadata.
+    # HINT 1: Check everything before changing anything: the optimizer's entry must exist and name the same
+    # HINT 1: optimizer class, and its state must fit the given optimizer; the model's state is checked by
+    # HINT 1: `load_state_dict` itself. Only then copy the model's state in and swap the optimizer's state.
+    # HINT 2: Raise ValueError naming `path` when there is no "optimizer" entry, and naming both classes when
+    # HINT 2: the JSON's "class" (read with `_json_entry`) differs from `type(optimizer).__name__`.
+    # HINT 2: `optimizer._restored(...)` of `_optimizer_state_dict(arrays, config)` returns (state,
+    # HINT 2: param_groups) without changing the optimizer: re-raise its ValueError with the path in front. Then
+    # HINT 2: `model.load_state_dict` with `model_state`, set the optimizer's `state` and `param_groups`, and
+    # HINT 2: return `metadata`.
     ### BEGIN SOLUTION
     if optimizer is not None:
         if "optimizer" not in arrays:

@@ -156,10 +156,14 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
     batch, in_channels = x.shape[:2]
     out_channels, _, kernel_h, kernel_w = weight.shape
     out = np.zeros((batch, out_channels, out_h, out_w), dtype=np.result_type(x, weight))
-    # HINT: pad x with np.pad: zeros on BOTH sides of height and width, ((0, 0), (0, 0), (ph, ph), (pw, pw)).
-    # HINT: Then loop b, o, i, j; start from bias[o] (or 0 without a bias); loop c, u, v adding
-    # HINT: padded[b, c, i * sh + u, j * sw + v] * weight[o, c, u, v] (no flipping: PyTorch correlates);
-    # HINT: store the sum in out[b, o, i, j]. stride and padding are pairs here: (sh, sw), (ph, pw).
+    # HINT 1: The definition, written out: each output number out[b, o, i, j] is the bias of channel o plus the
+    # HINT 1: sum, over every input channel and kernel position, of window value times weight, where the window
+    # HINT 1: starts at row i·sh and column j·sw of the zero-padded input. PyTorch does not flip the kernel (it
+    # HINT 1: correlates).
+    # HINT 2: Pad with `np.pad`: zeros on both sides of height and width only (four (before, after) pairs, the
+    # HINT 2: first two (0, 0)). `stride` and `padding` are pairs here, (sh, sw) and (ph, pw). Then nested `for`
+    # HINT 2: loops over b, o, i, j (the output) and c, u, v (the window), accumulating from `bias[o]` (or 0.0
+    # HINT 2: without a bias) into `out[b, o, i, j]`.
     ### BEGIN SOLUTION
     (sh, sw), (ph, pw) = stride, padding
     padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
@@ -232,9 +236,13 @@ def im2col(x, kernel_size, stride=1, padding=0):
         raise RuntimeError(f"im2col: expected a 4-d (batch, channels, height, width) input, got shape {x.shape}")
     out_h, out_w = _output_size(x.shape[2:], kernel, stride, padding, "im2col")
     batch, channels = x.shape[:2]
-    # HINT: padded = _pad(x, padding); windows = sliding_window_view(padded, kernel, axis=(2, 3)), then keep
-    # HINT: every stride-th window: [:, :, ::sh, ::sw] -> (B, C, H_out, W_out, kH, kW). Move C next to the
-    # HINT: kernel axes with .transpose(0, 2, 3, 1, 4, 5) and reshape to (batch * out_h * out_w, -1).
+    # HINT 1: im2col copies every window the kernel visits into one row of a matrix, so the whole convolution
+    # HINT 1: becomes a single matrix product. numpy can view all windows at once without copying; keep every
+    # HINT 1: stride-th one, put the rows in (b, i, j) order and each row's numbers in (c, u, v) order.
+    # HINT 2: `_pad(x, padding)`, then `sliding_window_view(..., kernel, axis=(2, 3))` gives shape (B, C, H′,
+    # HINT 2: W′, kH, kW) for every start position; slice axes 2 and 3 with step `stride[0]` and `stride[1]`.
+    # HINT 2: Reorder the axes to (B, H_out, W_out, C, kH, kW) with `.transpose` and `.reshape` to
+    # HINT 2: (B·H_out·W_out, C·kH·kW).
     ### BEGIN SOLUTION
     windows = sliding_window_view(_pad(x, padding), kernel, axis=(2, 3))[:, :, ::stride[0], ::stride[1]]
     return windows.transpose(0, 2, 3, 1, 4, 5).reshape(batch * out_h * out_w, channels * kernel[0] * kernel[1])
@@ -247,9 +255,13 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     _, stride, padding = _sizes("conv2d", stride=stride, padding=padding)
     out_h, out_w = _conv_geometry(x.shape, weight.shape, stride, padding, "conv2d")
     batch, out_channels = x.shape[0], weight.shape[0]
-    # HINT: cols = im2col(x, weight.shape[2:], stride, padding); out = _matmul(cols, weight.reshape(out_channels, -1).T)
-    # HINT: (shape (B*H_out*W_out, C_out)); add bias when there is one; reshape to (batch, out_h, out_w,
-    # HINT: out_channels) and transpose to NCHW (0, 3, 1, 2); return (np.ascontiguousarray(out), cols).
+    # HINT 1: With the windows as rows of `cols` and each filter flattened into a row of the weight, every
+    # HINT 1: output value is one row of `cols` times one filter: one matrix product gives them all, in (b, i,
+    # HINT 1: j) × channel order. Put them back into the NCHW layout PyTorch uses.
+    # HINT 2: `im2col` with the kernel size `weight.shape[2:]`, the stride and the padding. Reshape the weight
+    # HINT 2: to (C_out, C_in·kH·kW) and multiply `cols` by its transpose with `_matmul`; add `bias` when given.
+    # HINT 2: Reshape to (B, H_out, W_out, C_out), move channels to axis 1 with `.transpose`, and return
+    # HINT 2: (`np.ascontiguousarray` of it, `cols`).
     ### BEGIN SOLUTION
     cols = im2col(x, weight.shape[2:], stride, padding)
     out = _matmul(cols, weight.reshape(out_channels, -1).T)
@@ -313,9 +325,14 @@ def col2im(cols, input_shape, kernel_size, stride=1, padding=0):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     patches = cols.reshape(batch, out_h, out_w, channels, kh, kw)
     padded = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
-    # HINT: for each kernel offset u in range(kh), v in range(kw): add patches[:, :, :, :, u, v] moved to
-    # HINT: (B, C, H_out, W_out) (.transpose(0, 3, 1, 2)) into padded[:, :, u:u + sh * out_h:sh, v:v + sw * out_w:sw].
-    # HINT: Return padded without the padding: [:, :, ph:ph + height, pw:pw + width].
+    # HINT 1: col2im undoes im2col's copying by adding: each window row goes back onto the input positions it
+    # HINT 1: was copied from, and where windows overlap their contributions add up (that is what makes it
+    # HINT 1: im2col's adjoint, the backward of the copy). Loop over the kH·kW kernel offsets, not over the
+    # HINT 1: windows: each offset moves a whole strided grid at once.
+    # HINT 2: `patches` has shape (B, H_out, W_out, C, kH, kW). For offset (u, v) take `patches[..., u, v]`,
+    # HINT 2: move its channel axis next to the batch (`.transpose` to (B, C, H_out, W_out)), and `+=` it into
+    # HINT 2: `padded` sliced from u with step sh over out_h rows (and from v with step sw over out_w columns).
+    # HINT 2: Return `padded` with the padding rows and columns cut off (ph, pw on each side).
     ### BEGIN SOLUTION
     for u in range(kh):
         for v in range(kw):
@@ -330,10 +347,15 @@ class ConvolutionBackward0(Function):
     def backward(self, grad):
         x, weight = self.inputs[:2]
         out_channels = weight.shape[0]
-        # HINT: g = grad (B, C_out, H_out, W_out) moved to (B, H_out, W_out, C_out) and reshaped to (-1, C_out).
-        # HINT: grad_weight = _matmul(g.T, self.cols) reshaped to weight.shape; grad_cols = _matmul(g, weight.data
-        # HINT: reshaped to (C_out, -1)); grad_x = col2im(grad_cols, x.shape, weight.shape[2:], self.stride, self.padding).
-        # HINT: Return (grad_x, grad_weight), plus g.sum(axis=0) for the bias when len(self.inputs) == 3.
+        # HINT 1: The forward was out = cols · Wᵀ (+ b), reshaped. So, with the upstream gradient laid out the
+        # HINT 1: same way as that product (one row per output position, one column per output channel): the
+        # HINT 1: weight's gradient is gᵀ · cols, the columns' gradient is g · W, and col2im turns the columns'
+        # HINT 1: gradient into the input's. The bias gradient sums g over every position.
+        # HINT 2: Move `grad` from (B, C_out, H_out, W_out) to (B, H_out, W_out, C_out) with `.transpose` and
+        # HINT 2: reshape to (−1, C_out). Use `_matmul` with `self.cols` and with the weight's numbers reshaped
+        # HINT 2: to (C_out, −1); reshape the weight gradient to `weight.shape`. `col2im` takes the input shape,
+        # HINT 2: the kernel size `weight.shape[2:]`, `self.stride` and `self.padding`. Return (input grad,
+        # HINT 2: weight grad), plus the bias grad (`.sum(axis=0)`) when `len(self.inputs) == 3`.
         ### BEGIN SOLUTION
         g = grad.transpose(0, 2, 3, 1).reshape(-1, out_channels)
         grad_weight = _matmul(g.T, self.cols).reshape(weight.shape)
@@ -478,11 +500,16 @@ class MaxPool2DWithIndicesBackward0(Function):
         (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
         out_h, out_w = grad.shape[2:]
         grad_padded = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=grad.dtype)
-        # HINT: the winner of window (i, j) sits at padded row i * sh + argmax // kw and column
-        # HINT: j * sw + argmax % kw (self.argmax has shape (B, C, H_out, W_out)). Build those row and column
-        # HINT: arrays (np.arange(out_h)[:, None], np.arange(out_w)), batch and channel indices broadcast as
-        # HINT: (B, 1, 1, 1) and (1, C, 1, 1), and np.add.at(grad_padded, (b, c, rows, cols), grad): overlapping
-        # HINT: windows can share a winner, so add. Return (grad_padded without the padding,).
+        # HINT 1: Each window passed on only its maximum, so each output's gradient goes to that one winner, in
+        # HINT 1: the padded input. The saved argmax says where in the window the winner was; turn it into a row
+        # HINT 1: and a column of the padded input. Windows that overlap can share a winner: its gradients must
+        # HINT 1: add up, not overwrite each other.
+        # HINT 2: `self.argmax` has shape (B, C, H_out, W_out) and counts positions within a window row by row:
+        # HINT 2: its row in the window is `// kw`, its column `% kw`; add i·sh and j·sw built with
+        # HINT 2: `np.arange(out_h)[:, None]` and `np.arange(out_w)`. Batch and channel indices are `np.arange`
+        # HINT 2: shaped (B, 1, 1, 1) and (1, C, 1, 1) so all four broadcast. `np.add.at(grad_padded, (…four
+        # HINT 2: index arrays…), grad)` adds repeated positions; return a one-element tuple with the padding
+        # HINT 2: cut off.
         ### BEGIN SOLUTION
         rows = np.arange(out_h)[:, None] * sh + self.argmax // kw
         cols = np.arange(out_w) * sw + self.argmax % kw
@@ -497,11 +524,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
     """Max over each kH x kW window of each channel, as torch.nn.functional.max_pool2d (stride defaults to
     the kernel size; padding counts as -inf); the gradient goes to each window's first maximum."""
     x, unbatched, kernel, stride, padding, _ = _pool_arguments(input, kernel_size, stride, padding, "max_pool2d")
-    # HINT: windows = _windows(x.data, kernel, stride, padding, -np.inf) (shape (B, C, H_out, W_out, kH*kW));
-    # HINT: argmax = windows.argmax(axis=-1) (the first maximum wins ties); out = the windows' values at argmax
-    # HINT: (np.take_along_axis(windows, argmax[..., None], axis=-1)[..., 0]). Then
-    # HINT: result = record(Tensor(out, dtype=x.dtype), MaxPool2DWithIndicesBackward0, x, argmax=argmax,
-    # HINT: kernel=kernel, stride=stride, padding=padding).
+    # HINT 1: Max pooling keeps the largest value of each window. Pad with −∞ (so padding never wins), look at
+    # HINT 1: every window as a flat row of kH·kW values, remember where the maximum was for the backward pass,
+    # HINT 1: and record the operation in the graph.
+    # HINT 2: `_windows(x.data, kernel, stride, padding, -np.inf)` gives (B, C, H_out, W_out, kH·kW).
+    # HINT 2: `.argmax(axis=-1)` (ties: the first wins, as in PyTorch), and `np.take_along_axis` picks the
+    # HINT 2: values at those positions (add a last axis with `[..., None]`, drop it after). Then `result =
+    # HINT 2: record(...)` of a Tensor in `x.dtype`, `MaxPool2DWithIndicesBackward0`, `x`, and the keywords
+    # HINT 2: `argmax`, `kernel`, `stride`, `padding`.
     ### BEGIN SOLUTION
     windows = _windows(x.data, kernel, stride, padding, -np.inf)
     argmax = windows.argmax(axis=-1)
@@ -629,12 +659,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("batch_norm: running_mean and running_var are needed when not training")
     shape = (1, channels) + (1,) * (input.ndim - 2)  # a per-channel vector, broadcast against the input
-    # HINT: training: mean = input.mean(dim=dims, keepdim=True), centered = input - mean, var = mean of
-    # HINT: centered * centered (biased); if running_mean is not None update its .data in place to
-    # HINT: (1 - momentum) * old + momentum * batch mean (reshape(channels)), and running_var likewise with the
-    # HINT: UNBIASED variance var * count / (count - 1). Not training: centered = input - Tensor(running_mean.data
-    # HINT: .reshape(shape)) and var from running_var the same way. out = centered / (var + eps).sqrt(); then
-    # HINT: * weight.reshape(shape) and + bias.reshape(shape) when given.
+    # HINT 1: Batch norm standardises each channel: subtract a mean and divide by the square root of a variance
+    # HINT 1: (+ eps), then scale and shift per channel. In training use the batch's own statistics over every
+    # HINT 1: dim but the channels (written with Tensor operations, so autograd differentiates them) and update
+    # HINT 1: the running averages; PyTorch stores the UNBIASED variance there. In eval use the running averages
+    # HINT 1: instead.
+    # HINT 2: Training: `input.mean(dim=dims, keepdim=True)` and the mean of the squared centred values
+    # HINT 2: (biased). Update `running_mean.data` and `running_var.data` in place (`[...] =`) as (1 −
+    # HINT 2: momentum)·old + momentum·new, with the batch values reshaped to (channels,) and the variance times
+    # HINT 2: count / (count − 1). Eval: wrap the running arrays reshaped to `shape` in Tensors of
+    # HINT 2: `input.dtype`. Then `.sqrt()` of (var + eps); multiply by `weight` and add `bias`, each
+    # HINT 2: `.reshape(shape)`, when given.
     ### BEGIN SOLUTION
     if training:
         mean = input.mean(dim=dims, keepdim=True)

@@ -130,9 +130,12 @@ class CharTokenizer:
     def encode(self, text):
         """The id of each character of `text`, as a list of ints."""
         _require_text(text, "CharTokenizer.encode")
-        # HINT: one id per character, looked up in self.stoi, in order. A character that is not in self.stoi
-        # HINT: raises ValueError naming it with repr() (e.g. '!') and its position in the text, and saying
-        # HINT: the vocabulary does not contain it (never skip it, never map it to some other id).
+        # HINT 1: Encoding maps each character of the text, in order, to its id in the vocabulary. A character
+        # HINT 1: the vocabulary does not hold is an error, never skipped and never mapped to another id: a
+        # HINT 1: silent gap would corrupt the data.
+        # HINT 2: `self.stoi` maps characters to ids; `enumerate(text)` gives each character's position. Raise
+        # HINT 2: ValueError naming the character with `repr()` (so it shows as '!') and its position, and
+        # HINT 2: saying it is not in the vocabulary.
         ### BEGIN SOLUTION
         ids = []
         for position, char in enumerate(text):
@@ -146,9 +149,11 @@ class CharTokenizer:
     def decode(self, ids):
         """The text of a list of ids (a 1-D integer array or Tensor is accepted too)."""
         ids = _id_list(ids, "CharTokenizer.decode")
-        # HINT: every id must lie in 0 .. len(self) - 1: otherwise raise ValueError naming the id and the
-        # HINT: vocabulary size (a negative id is an error too: itos[-1] would silently read the last entry).
-        # HINT: Then join self.itos[i] for each id, with nothing between them.
+        # HINT 1: Decoding is the reverse lookup: each id gives back its character, and the characters join into
+        # HINT 1: one string. An id outside the vocabulary is an error, a negative one too (a Python list would
+        # HINT 1: silently read it from the end).
+        # HINT 2: Valid ids are 0 to `len(self)` − 1: raise ValueError naming the id and the vocabulary size for
+        # HINT 2: any other. `self.itos[i]` is id i's character; `"".join(...)` joins them with nothing between.
         ### BEGIN SOLUTION
         for i in ids:
             if not 0 <= i < len(self):
@@ -203,9 +208,12 @@ check_char_tokenizer(CharTokenizer)
 def count_pairs(ids, counts=None, weight=1):
     """Add `weight` to counts[(a, b)] for every adjacent pair of ids (overlapping pairs included: [7, 7, 7]
     holds (7, 7) twice); counts is a new dict when None. Returns counts."""
-    # HINT: start from {} when counts is None. Walk every position i with a right neighbour (i and i + 1),
-    # HINT: make the key the tuple (ids[i], ids[i + 1]), and add weight to its count (0 when the key is new).
-    # HINT: Do not step two at a time and do not change ids. Return the same dict you added into.
+    # HINT 1: BPE learns by counting how often each pair of neighbouring ids occurs. Every position with a right
+    # HINT 1: neighbour forms a pair, and pairs overlap: in [1, 1, 1] the pair (1, 1) occurs twice. Add `weight`
+    # HINT 1: per occurrence into the given dict, so counts can pile up over several chunks.
+    # HINT 2: Use {} when `counts` is None. `zip(ids, ids[1:])` gives each neighbouring pair as a tuple;
+    # HINT 2: `dict.get(key, 0)` reads a count that may not exist yet. Do not change `ids`; return the same
+    # HINT 2: dict.
     ### BEGIN SOLUTION
     if counts is None:
         counts = {}
@@ -245,8 +253,12 @@ check_count_pairs(count_pairs)
 def merge_pair(ids, pair, new_id):
     """A new list: ids with each occurrence of `pair` (two adjacent ids, in that order) replaced by new_id,
     scanning left to right without overlaps ([7, 7, 7] with (7, 7) -> [new_id, 7])."""
-    # HINT: walk an index i over ids. When ids[i] and ids[i + 1] (if there is an i + 1) equal the pair,
-    # HINT: append new_id and move i past both; otherwise append ids[i] and move one step. Build a new list.
+    # HINT 1: Merging replaces every occurrence of the pair, scanning left to right, by the new id; an
+    # HINT 1: occurrence takes both its ids, so they cannot start another match (in [1, 1, 1] the pair (1, 1)
+    # HINT 1: merges once, then the last 1 stays).
+    # HINT 2: A `while` loop with an index over `ids`, appending to a new list: when there is a next entry and
+    # HINT 2: the two equal the pair, append `new_id` and move two steps; otherwise append the current id and
+    # HINT 2: move one.
     ### BEGIN SOLUTION
     first, second = pair
     merged = []
@@ -385,9 +397,11 @@ class BPETokenizer:
     def encode_chunk(self, ids):
         """Apply the learned merges to a list of ids (the bytes of one chunk), in the order they were learned:
         repeatedly merge the adjacent pair whose merge was learned earliest."""
-        # HINT: loop while ids has at least two entries: among the adjacent pairs of ids that are keys of
-        # HINT: self.merges, take the one with the smallest new id (it was learned first); if none is a key,
-        # HINT: stop. Replace it with merge_pair and repeat. Return the list.
+        # HINT 1: Encoding replays the learned merges in the order they were learned, on this chunk: of the
+        # HINT 1: neighbouring pairs that have a merge, the earliest learned has the smallest new id. Apply it,
+        # HINT 1: look again, and stop when no pair has a merge (or one id is left).
+        # HINT 2: `self.merges` maps a pair to its new id. Collect the chunk's pairs that are keys of it;
+        # HINT 2: `min(..., key=self.merges.get)` picks the earliest; `merge_pair` applies it. Return a list.
         ### BEGIN SOLUTION
         while len(ids) >= 2:
             known = [pair for pair in zip(ids, ids[1:]) if pair in self.merges]

@@ -102,9 +102,13 @@ def embedding(input, weight):
     if not isinstance(weight, Tensor) or weight.ndim != 2:
         raise ValueError(f"embedding(): weight must be a 2-d Tensor (num_embeddings, embedding_dim), got "
                          f"{getattr(weight, 'shape', type(weight).__name__)}")
-    # HINT: ids outside 0 .. weight.shape[0] - 1 (a boolean array over `indices`): if any, raise IndexError
-    # HINT: naming the first bad id and the table's number of rows. Then the lookup is numpy fancy indexing of
-    # HINT: weight.data by `indices` (one row per id), wrapped as output = Tensor(..., dtype=weight.dtype).
+    # HINT 1: An embedding is a table lookup: id k selects row k of the weight matrix, so a batch of ids of any
+    # HINT 1: shape becomes that shape plus one dimension of size embedding_dim. Check the ids first: numpy
+    # HINT 1: would silently read a negative id from the end of the table.
+    # HINT 2: `indices` is the ids' int64 array. A boolean array of the ids below 0 or at least
+    # HINT 2: `weight.shape[0]`; if `.any()`, raise IndexError naming the first bad id and the number of rows.
+    # HINT 2: Indexing `weight.data` with `indices` (numpy fancy indexing) gives one row per id; assign `output`
+    # HINT 2: a Tensor of it in `weight.dtype`.
     ### BEGIN SOLUTION
     bad = (indices < 0) | (indices >= weight.shape[0])
     if bad.any():
@@ -164,8 +168,11 @@ print("one_hot @ weight equals the lookup:", np.array_equal((one_hot @ table).da
 def backward(self, grad):
     """dLoss/dweight: the upstream rows added into the rows they were read from (repeats accumulate)."""
     (weight,) = self.inputs
-    # HINT: start from zeros of weight's shape (in grad's dtype); add each upstream row into the row its id
-    # HINT: names with np.add.at, which, unlike `a[idx] += b`, adds every repeated index. Return a 1-tuple.
+    # HINT 1: Each looked-up row sent its gradient back to the row of the table it came from. An id used twice
+    # HINT 1: sends two gradients to the same row, and they must add up; rows never looked up get zero.
+    # HINT 2: Start from `np.zeros` of `weight.shape` in `grad.dtype`. `np.add.at(target, self.indices, grad)`
+    # HINT 2: adds every occurrence, where `target[indices] += grad` would keep only one per repeated id. Return
+    # HINT 2: a one-element tuple.
     ### BEGIN SOLUTION
     grad_weight = np.zeros(weight.shape, dtype=grad.dtype)
     np.add.at(grad_weight, self.indices, grad)
@@ -210,8 +217,11 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = _count(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = _count(embedding_dim, "embedding_dim", "Embedding")
-        # HINT: self.weight = a Parameter holding standard-normal draws of shape (num_embeddings, embedding_dim)
-        # HINT: from default_generator() (not np.random: tinytorch.manual_seed must make it repeatable).
+        # HINT 1: The layer's only parameter is the table, one row per id, drawn from a standard normal
+        # HINT 1: distribution as PyTorch does. Draw from the course's generator so that `tinytorch.manual_seed`
+        # HINT 1: makes it repeatable.
+        # HINT 2: `default_generator().standard_normal(shape)` with shape (`self.num_embeddings`,
+        # HINT 2: `self.embedding_dim`), wrapped in `Parameter` and assigned to `self.weight`.
         ### BEGIN SOLUTION
         self.weight = Parameter(default_generator().standard_normal((self.num_embeddings, self.embedding_dim)))
         ### END SOLUTION
@@ -270,9 +280,13 @@ def sinusoidal_positional_encoding(max_len, d_model, base=10000.0):
     and PE[pos, 2i+1] = cos(pos / base^(2i/d)), i = dim // 2 (an odd d_model ends with a sine)."""
     max_len = _count(max_len, "max_len", "sinusoidal_positional_encoding")
     d_model = _count(d_model, "d_model", "sinusoidal_positional_encoding")
-    # HINT: positions as a (max_len, 1) float64 column; for each dimension j its pair index i = j // 2 and its
-    # HINT: angle pos / base ** (2 * i / d_model), a (max_len, d_model) grid by broadcasting; sin where j is
-    # HINT: even, cos where j is odd (np.where). Return a float32 Tensor.
+    # HINT 1: Position pos and dimension j get the angle pos / base^(2i/d_model), where i = j // 2 pairs the
+    # HINT 1: dimensions: even dimensions take its sine, odd ones its cosine. Low dimensions turn fast, high
+    # HINT 1: ones slowly, so every position gets a distinct pattern.
+    # HINT 2: Positions as a float64 column, `np.arange(max_len, dtype=np.float64)[:, None]`, and the dimension
+    # HINT 2: numbers as an int64 row; broadcasting makes the (max_len, d_model) grid of angles. `np.sin`,
+    # HINT 2: `np.cos`, and `np.where` on whether j is even. Assign the grid to `table` (the given code returns
+    # HINT 2: it as a float32 Tensor).
     ### BEGIN SOLUTION
     positions = np.arange(max_len, dtype=np.float64)[:, None]
     dims = np.arange(d_model, dtype=np.int64)
@@ -320,9 +334,12 @@ class LearnedPositionalEmbedding(Embedding):
 
     def forward(self, x):
         length = _check_positions(x, self.embedding_dim, self.num_embeddings, type(self).__name__)
-        # HINT: the positions are the int64 ids 0 .. length - 1 (np.arange with an explicit dtype, wrapped in a
-        # HINT: Tensor); look them up with embedding(...) in self.weight and add them to x (broadcasting does
-        # HINT: the batch dimensions), so the gradient reaches the rows of the positions used.
+        # HINT 1: Learned positions: position p has its own trainable row in `self.weight`. Look up the rows for
+        # HINT 1: positions 0 .. length − 1 and add them to x, the same rows for every sequence in the batch;
+        # HINT 1: since the lookup is recorded, the gradient reaches exactly the rows used.
+        # HINT 2: `np.arange(length, dtype=np.int64)` wrapped in a Tensor of int64 are the ids; `embedding(ids,
+        # HINT 2: self.weight)` looks them up, shape (length, d); `+` broadcasts it over the batch dimensions of
+        # HINT 2: x.
         ### BEGIN SOLUTION
         positions = Tensor(np.arange(length, dtype=np.int64), dtype=np.int64)
         return x + embedding(positions, self.weight)

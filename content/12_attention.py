@@ -84,8 +84,11 @@ def attention_scores(query, key, scale=None):
     if query.ndim < 2 or key.ndim < 2 or query.shape[-1] != key.shape[-1]:
         raise ValueError(f"attention_scores(): query {query.shape} and key {key.shape} must be (..., L, E) and "
                          "(..., S, E) with the same E")
-    # HINT: when scale is None use 1 / sqrt(E), E = query.shape[-1] (math.sqrt); then the batched matmul of
-    # HINT: query with key's last two dimensions swapped, times scale.
+    # HINT 1: A score says how well a query matches a key: their dot product, for every query against every key.
+    # HINT 1: Dividing by √E (the vector size) keeps the scores' spread near 1 however large E is, so the
+    # HINT 1: softmax that follows does not saturate.
+    # HINT 2: `query @ key` with key's last two dimensions swapped (`.transpose(-2, -1)`) gives shape (…, L, S)
+    # HINT 2: for every batch. The default scale is 1 / `math.sqrt(query.shape[-1])`.
     ### BEGIN SOLUTION
     if scale is None:
         scale = 1 / math.sqrt(query.shape[-1])
@@ -167,8 +170,10 @@ def causal_mask(L, S=None):
     """(L, S) boolean Tensor, True where query i may attend key j (j <= i: itself and the past), as the mask
     F.scaled_dot_product_attention(is_causal=True) uses (top-left aligned when L != S)."""
     S = L if S is None else S
-    # HINT: a boolean (L, S) array that is True on and below the main diagonal: np.tril of np.ones(..., dtype=bool).
-    # HINT: Return it as Tensor(array, dtype=np.bool_).
+    # HINT 1: A causal mask lets position i attend to positions 0 .. i only, never to the future: True on and
+    # HINT 1: below the main diagonal, False above.
+    # HINT 2: `np.ones((L, S), dtype=np.bool_)` and `np.tril` keeps its lower triangle including the diagonal.
+    # HINT 2: Return it as a Tensor with `dtype=np.bool_`.
     ### BEGIN SOLUTION
     return Tensor(np.tril(np.ones((L, S), dtype=np.bool_)), dtype=np.bool_)
     ### END SOLUTION
@@ -183,8 +188,9 @@ def attention_bias(attn_mask, dtype=np.float32):
         return Tensor(attn_mask.data, dtype=dtype)
     if attn_mask.dtype != np.bool_:
         raise TypeError(f"attn_mask must be bool or floating point, got dtype {attn_mask.dtype}")
-    # HINT: np.where over the boolean array: 0.0 where it is True (the pair takes part), -np.inf where False.
-    # HINT: Return it as a Tensor of `dtype`.
+    # HINT 1: A boolean mask becomes an additive bias: 0 where a pair may attend (the score is unchanged) and −∞
+    # HINT 1: where it may not (after softmax its weight is exactly 0).
+    # HINT 2: `np.where` over `attn_mask.data` with 0.0 and `-np.inf`; return a Tensor of `dtype`.
     ### BEGIN SOLUTION
     return Tensor(np.where(attn_mask.data, 0.0, -np.inf), dtype=dtype)
     ### END SOLUTION
@@ -263,8 +269,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     dead = np.all(np.isneginf(bias_values), axis=-1, keepdims=True)  # queries with nothing to attend to
     bias = Tensor(np.where(dead, 0, bias_values), dtype=query.dtype)
     alive = Tensor(~dead, dtype=query.dtype)
-    # HINT: weights = the softmax of (scores + bias) over the KEYS (the last dim; Softmax(dim=...)(x)), times
-    # HINT: alive; when dropout_p > 0 pass them through Dropout(dropout_p); return weights @ value.
+    # HINT 1: The weights are a softmax of the biased scores over the keys, so each query's weights sum to 1;
+    # HINT 1: multiplying by `alive` zeroes the rows of a query that may see no key at all (they would be NaN).
+    # HINT 1: Dropout on the weights in training, then the output is the weighted sum of the values.
+    # HINT 2: A `Softmax` layer over the last dimension (the keys), applied to the scores with the bias added;
+    # HINT 2: then multiply by `alive`. When `dropout_p > 0`, a `Dropout` layer with that probability. The
+    # HINT 2: output is the weights matrix-multiplied with `value`.
     ### BEGIN SOLUTION
     weights = Softmax(dim=-1)(scores + bias) * alive
     if dropout_p > 0:
@@ -321,8 +331,12 @@ def split_heads(x, num_heads):
     """(..., L, E) -> (..., H, L, E // H): head h of position l holds x[..., l, h*D:(h+1)*D]."""
     if x.shape[-1] % num_heads:
         raise ValueError(f"split_heads(): the width {x.shape[-1]} is not divisible by num_heads={num_heads}")
-    # HINT: reshape to (*x.shape[:-1], num_heads, E // num_heads), then swap the length and head dimensions
-    # HINT: (transpose(-3, -2)). Reshaping straight to (..., H, L, D) has the right shape but mixes positions.
+    # HINT 1: Heads split the embedding: each of the H heads gets its own slice of E / H numbers per position,
+    # HINT 1: and attention runs per head, so the head dimension must come before the length. Split first, then
+    # HINT 1: move the axis: a direct reshape to (…, H, L, D) has the right shape but mixes numbers from
+    # HINT 1: different positions.
+    # HINT 2: `.reshape` so that the last dimension E becomes two, `num_heads` and E // `num_heads` (keep the
+    # HINT 2: dimensions before it), then `.transpose` the axes −3 and −2 to swap length and heads.
     ### BEGIN SOLUTION
     return x.reshape(*x.shape[:-1], num_heads, x.shape[-1] // num_heads).transpose(-3, -2)
     ### END SOLUTION
@@ -330,8 +344,10 @@ def split_heads(x, num_heads):
 
 def merge_heads(x):
     """(..., H, L, D) -> (..., L, H * D): the inverse of split_heads."""
-    # HINT: undo split_heads in reverse order: swap the head and length dimensions back, then reshape the last
-    # HINT: two (H, D) into one H * D.
+    # HINT 1: Merging undoes splitting in reverse order: move the head dimension back after the length, then
+    # HINT 1: join each position's H slices of D numbers into one vector of H·D.
+    # HINT 2: Read H, L, D from `x.shape[-3:]`; `.transpose(-3, -2)`, then `.reshape` keeping `x.shape[:-3]` and
+    # HINT 2: ending with (L, H·D).
     ### BEGIN SOLUTION
     heads, length, size = x.shape[-3:]
     return x.transpose(-3, -2).reshape(*x.shape[:-3], length, heads * size)

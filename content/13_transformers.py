@@ -85,8 +85,12 @@ def _normalized_dims(input, normalized_shape, op):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last len(normalized_shape) dims, then scale and shift, as F.layer_norm."""
     shape, dims = _normalized_dims(input, normalized_shape, "layer_norm")
-    # HINT: the mean and the (biased) variance over `dims`, keeping those dims so they broadcast back;
-    # HINT: subtract, divide by the square root of (variance + eps). All with Tensor methods from module 01.
+    # HINT 1: Layer norm standardises each example's features: subtract their mean and divide by the square root
+    # HINT 1: of their (biased) variance plus eps, over the last dims given by `normalized_shape`. Written with
+    # HINT 1: Tensor operations, autograd differentiates it for free.
+    # HINT 2: `mean(dim=dims, keepdim=True)` (keepdim, so the statistics broadcast back), the mean of the
+    # HINT 2: centred values squared for the variance, and `.sqrt()` from module 01. Assign the result to
+    # HINT 2: `normalized`.
     ### BEGIN SOLUTION
     mean = input.mean(dim=dims, keepdim=True)
     centered = input - mean
@@ -217,8 +221,11 @@ class TransformerBlock(Module):
         self.mlp = MLP(n_embd, dropout)
 
     def forward(self, x):
-        # HINT: two residual steps, each adding a sub-layer's output to what came in; each sub-layer reads a
-        # HINT: normalised copy of its input (its own LayerNorm), never the residual stream itself.
+        # HINT 1: A GPT-2 block is two residual steps: attention, then the MLP. Each sub-layer reads a
+        # HINT 1: layer-normalised copy of what came in (pre-norm), and its output is added to the residual
+        # HINT 1: stream; the stream itself is never normalised in place.
+        # HINT 2: `self.ln_1`, `self.attn`, `self.ln_2`, `self.mlp` are the sub-layers; each step adds the
+        # HINT 2: sub-layer's output to `x` with `+`. Return `x`.
         ### BEGIN SOLUTION
         x = x + self.attn(self.ln_1(x))
         x = x + self.mlp(self.ln_2(x))
@@ -298,8 +305,10 @@ class GPT(Module):
         B, T = idx.shape
         if T > self.block_size:
             raise ValueError(f"GPT: a sequence of length {T} is longer than block_size={self.block_size}")
-        # HINT: token embeddings of idx plus position embeddings of the positions 0..T-1 (an int64 range),
-        # HINT: then dropout, every block in order, the final LayerNorm, and the head.
+        # HINT 1: The model: embed the tokens, add an embedding of each position, apply dropout, run the blocks
+        # HINT 1: in order, normalise once more and map each position to logits over the vocabulary.
+        # HINT 2: `self.wte(idx)` for the tokens; `self.wpe` of the positions 0 .. T − 1 (`arange(T)`, int64);
+        # HINT 2: `self.drop`; loop over `self.h`; then `self.ln_f` and `self.lm_head`.
         ### BEGIN SOLUTION
         x = self.drop(self.wte(idx) + self.wpe(arange(T)))
         for block in self.h:
@@ -348,10 +357,15 @@ def sample_next(logits, temperature=1.0, top_k=None):
         raise ValueError(f"temperature must be positive, got {temperature!r}")
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
         raise ValueError(f"top_k must be a positive int or None, got {top_k!r}")
-    # HINT: scale the logits by the temperature. With top_k, any logit below the k-th largest of its row
-    # HINT: must get probability 0 (np.partition or np.sort find that threshold). Turn each row into
-    # HINT: probabilities with a softmax that cannot overflow, then draw one index per row with
-    # HINT: default_generator() (inverse CDF: compare one uniform number with the cumulative sum).
+    # HINT 1: Sampling: divide the logits by the temperature (below 1 sharpens, above 1 flattens). With top_k,
+    # HINT 1: every logit below the k-th largest of its row gets probability 0. Turn each row into probabilities
+    # HINT 1: with a softmax that cannot overflow, then draw one index per row: the first index where the
+    # HINT 1: cumulative probability passes a uniform random number.
+    # HINT 2: `np.sort` (or `np.partition`) along the last axis finds each row's k-th largest; `np.where` sets
+    # HINT 2: the logits below it to `-np.inf`. Softmax: subtract the row max (`keepdims=True`), `np.exp`,
+    # HINT 2: divide by the row sum. Draw with `default_generator().random((rows, 1))`; counting the entries of
+    # HINT 2: `.cumsum(axis=-1)` below that number gives the index (clip it to the last index for rounding).
+    # HINT 2: Return int64.
     ### BEGIN SOLUTION
     scaled = logits / temperature
     if top_k is not None and top_k < scaled.shape[-1]:

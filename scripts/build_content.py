@@ -4,18 +4,23 @@ Each content/NN_name.py (jupytext percent format) is the only place a module is 
 script makes:
   * the package code: cells whose first line is `#| export` are concatenated into the file named by the
     module's `#| default_exp core.name` directive (tinytorch/core/name.py), solutions kept;
-  * the reference notebook: build/notebooks/reference/NN_name.ipynb, solutions kept (nbgrader source);
+  * the reference notebook: build/notebooks/reference/NN_name.ipynb, the student notebook cell for cell
+    (same hint cells, same cell ids) with the solutions and their markers kept (nbgrader source);
   * the student notebook: build/notebooks/student/NN_name.ipynb, each region between
-    `### BEGIN SOLUTION` and `### END SOLUTION` replaced by a stub that raises NotImplementedError with
-    the `# HINT:` comment written just above the region.
+    `### BEGIN SOLUTION` and `### END SOLUTION` replaced by a stub that raises NotImplementedError
+    pointing at the hints; the `# HINT 1:` (the idea) and `# HINT 2:` (the tools) comments written just
+    above the region leave the code and become collapsible blocks in a markdown cell before it, so the
+    learner opens them on purpose, one level at a time.
 
 Milestones (content/milestones/YEAR_name.py) become notebooks the same way, under milestones/.
 
 Usage: python scripts/build_content.py [--check]   (--check: fail if tinytorch/ differs from a fresh export)
 """
 import argparse
+import html
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
@@ -26,7 +31,8 @@ CONTENT = ROOT / "content"
 NOTEBOOKS = ROOT / "build" / "notebooks"
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-HINT = "# HINT:"
+HINT = "# HINT"  # every hint comment starts so; the two levels are:
+HINT_LEVELS = ("# HINT 1:", "# HINT 2:")  # the idea (what and why, in words), then the tools (functions, shapes, errors)
 KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 
 
@@ -104,38 +110,97 @@ def enclosing_name(lines, index):
     return ".".join(reversed(names)) or "this exercise"
 
 
-def stub_solutions(source, where):
-    """Replace every solution region by a NotImplementedError carrying the hint written above it."""
-    lines, out, i = source.splitlines(), [], 0
+@dataclass
+class Exercise:
+    """One solution region of a cell: whose body it is and its two levels of hints."""
+    name: str
+    idea: str
+    tools: str
+
+
+def hint_levels(comments, where):
+    """The two hint levels from the `# HINT ...` comment lines just above a region: one or more
+    `# HINT 1:` lines, then one or more `# HINT 2:` lines, each level's lines joined by spaces."""
+    levels = ([], [])
+    for comment in comments:
+        level = next((n for n, prefix in enumerate(HINT_LEVELS) if comment.startswith(prefix)), None)
+        if level is None:
+            raise SystemExit(f"{where}: hint line {comment!r} is neither '{HINT_LEVELS[0]}' nor '{HINT_LEVELS[1]}'")
+        if level == 0 and levels[1]:
+            raise SystemExit(f"{where}: a '{HINT_LEVELS[0]}' line after '{HINT_LEVELS[1]}': write the idea first")
+        levels[level].append(comment[len(HINT_LEVELS[level]):].strip())
+    missing = [prefix for prefix, lines in zip(HINT_LEVELS, levels) if not lines]
+    if missing:
+        raise SystemExit(f"{where}: a solution region needs both '{HINT_LEVELS[0]}' (the idea) and "
+                         f"'{HINT_LEVELS[1]}' (the tools) comments just above it; missing {missing}")
+    return tuple(" ".join(lines) for lines in levels)
+
+
+def stub_message(name):
+    return f"Implement {name}: see the hints above this cell (open Hint 1 first)."
+
+
+def stub_solutions(source, where, keep_solutions=False):
+    """(stubbed source, exercises): every solution region replaced by a NotImplementedError pointing at the
+    hints (kept as written, markers included, when keep_solutions), and the hint comments above it taken
+    out of the code into the returned Exercise list."""
+    lines, out, exercises, i = source.splitlines(), [], [], 0
     while i < len(lines):
         line = lines[i]
         if line.strip() != BEGIN:
             out.append(line)
             i += 1
             continue
-        hints = []
-        for previous in reversed(out):
-            if not previous.strip().startswith(HINT):
-                break
-            hints.insert(0, previous.strip()[len(HINT):].strip())
-        if not hints:
-            raise SystemExit(f"{where}: a solution region has no '{HINT}' comment just above it")
+        comments = []
+        while out and out[-1].strip().startswith(HINT):
+            comments.insert(0, out.pop().strip())
+        idea, tools = hint_levels(comments, where)
         end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == END), None)
         if end is None:
             raise SystemExit(f"{where}: '{BEGIN}' without a matching '{END}'")
         indent = line[: len(line) - len(line.lstrip())]
-        message = f"Implement {enclosing_name(lines, i)}. HINT: {' '.join(hints)}"
-        out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError({message!r})"]
+        name = enclosing_name(lines, i)
+        exercises.append(Exercise(name, idea, tools))
+        if keep_solutions:
+            out += lines[i:end + 1]
+        else:
+            out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError({stub_message(name)!r})"]
         i = end + 1
-    return "\n".join(out)
+    return "\n".join(out), exercises
+
+
+def hint_markdown(exercises):
+    """A markdown cell's text: per exercise, Hint 1 and Hint 2 as closed <details> blocks. The blank lines
+    around each hint's text let Markdown (JupyterLite, Jupyter Book) render its `code` inside the HTML."""
+    blocks = ["**Hints**, closed until you open them: try the exercise first, then Hint 1 (the idea), "
+              "then Hint 2 (the tools)."]
+    for exercise in exercises:
+        for number, text in ((1, exercise.idea), (2, exercise.tools)):
+            blocks.append(f"<details>\n<summary>Hint {number} · <code>{html.escape(exercise.name)}</code>"
+                          f"</summary>\n\n{text}\n\n</details>")
+    return "\n\n".join(blocks)
+
+
+def with_hint_cells(nb, where, keep_solutions):
+    notebook = nbformat.from_dict(nb)
+    cells = []
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and BEGIN in cell.source:
+            cell.source, exercises = stub_solutions(cell.source, where, keep_solutions)
+            cells.append(nbformat.v4.new_markdown_cell(hint_markdown(exercises)))
+        cells.append(cell)
+    notebook.cells = cells
+    return notebook
 
 
 def student_notebook(nb, where):
-    student = nbformat.from_dict(nb)
-    for cell in student.cells:
-        if cell.cell_type == "code" and BEGIN in cell.source:
-            cell.source = stub_solutions(cell.source, where)
-    return student
+    """The learner's notebook: solutions stubbed, each exercise cell preceded by its hint cell."""
+    return with_hint_cells(nb, where, keep_solutions=False)
+
+
+def reference_notebook(nb, where):
+    """The same notebook cell for cell (same hint cells, same cell ids), with the solutions kept."""
+    return with_hint_cells(nb, where, keep_solutions=True)
 
 
 def write_notebook(nb, path):
@@ -164,7 +229,7 @@ def main():
         if not args.check:
             nb = read(path)
             name = path.relative_to(CONTENT).with_suffix(".ipynb")
-            write_notebook(nb, NOTEBOOKS / "reference" / name)
+            write_notebook(reference_notebook(nb, path.name), NOTEBOOKS / "reference" / name)
             write_notebook(student_notebook(nb, path.name), NOTEBOOKS / "student" / name)
             print(f"built {path.name}")
     if drifted:
