@@ -171,6 +171,8 @@ def main() -> None:
     build_book()
     write_bundle()
     print(f"build_site: {len(notebooks)} notebook page(s) -> {HTML}\nbuild_site: offline bundle -> {BUNDLE}")
+    print("build_site: to open the site, serve it (bash scripts/serve.sh, or python -m http.server in "
+          f"{HTML}); JupyterLite does not run from a file:// address")
 
 
 if __name__ == "__main__":

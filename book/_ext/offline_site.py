@@ -29,8 +29,8 @@ def add_run_in_browser_button(app, pagename, templatename, context, doctree):
     notebook = page.name + ".ipynb"
     href = f"{context['pathto'](LITE_NOTEBOOK_APP, 1)}?path={notebook}"
     button = (f'<p class="run-in-browser"><a class="btn btn-primary" href="{href}" target="_blank" '
-              f'rel="noopener">▶ Run in browser</a> <span>(JupyterLite: Python runs in this tab, '
-              f'no install, works offline)</span></p>\n')
+              f'rel="noopener">▶ Run in browser</a> <span>(opens a new tab: JupyterLite runs Python in '
+              f'your browser, no install, works offline)</span></p>\n')
     context["body"] = button + context["body"]
 
 
