@@ -79,3 +79,19 @@ def test_1998_cnn_beats_the_mlp_with_fewer_parameters_over_three_seeds():
                                     f"script {seconds:.1f} s): {line}"
     assert int(parameters) < int(mlp_parameters), f"the CNN should have fewer parameters than the MLP: {line}"
     assert float(accuracy) > float(mlp_accuracy), f"the CNN should beat the MLP: {line}"
+
+
+RESULT_2017 = (r"val_loss ([\d.]+) bigram ([\d.]+) reverse_exact ([\d.]+)% no_attention ([\d.]+)% "
+               r"in ([\d.]+) s")
+
+
+def test_2017_transformer_beats_the_bigram_and_reverses_digits_reproducibly():
+    first, _, seconds = run_milestone("2017_transformer.py")
+    val_loss, bigram, reverse, blind, train_seconds = parse(RESULT_2017, first, "2017_transformer.py")
+    assert float(val_loss) <= float(bigram) - 0.3, (f"GPT validation loss {val_loss} is not 0.3 nats/char below "
+                                                    f"the bigram's {bigram}: {first}")
+    assert float(reverse) >= 95.0, f"reversal exact match {reverse}% < 95% [{seconds:.1f} s]: {first}"
+    assert float(blind) < 5.0, f"without attention the reversal should fail, got {blind}%: {first}"
+    second, _, _ = run_milestone("2017_transformer.py")
+    again = parse(RESULT_2017, second, "2017_transformer.py")
+    assert again[:4] == (val_loss, bigram, reverse, blind), f"not reproducible:\n{first}\n{second}"

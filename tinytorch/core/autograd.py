@@ -207,7 +207,7 @@ class SigmoidBackward0(Function):
 
 class TanhBackward0(Function):
     def backward(self, grad):
-        return (grad * (1 - self.output ** 2),)
+        return (grad * (1 - self.output * self.output),)
 
 
 class GeluBackward0(Function):
@@ -215,12 +215,13 @@ class GeluBackward0(Function):
         x = self.inputs[0].data
         if self.approximate == "tanh":
             c = math.sqrt(2 / math.pi)  # a Python float keeps float32 arrays float32
-            inner = c * (x + 0.044715 * x ** 3)
+            x2 = x * x  # x * x, not x ** 2: numpy's general power routine is many times slower
+            inner = c * (x + 0.044715 * x2 * x)
             t = np.tanh(inner)
-            slope = 0.5 * (1 + t) + 0.5 * x * (1 - t ** 2) * c * (1 + 3 * 0.044715 * x ** 2)
+            slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x2)
         else:
             cdf = 0.5 * (1 + activations.erf(x / math.sqrt(2)))
-            pdf = np.exp(-0.5 * x ** 2) / math.sqrt(2 * math.pi)
+            pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
             slope = cdf + x * pdf
         return (grad * slope,)
 
