@@ -291,7 +291,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 # %%
 from tinytorch.checks.training import check_clip_grad_norm
 
-check_clip_grad_norm(clip_grad_norm_)
+check_clip_grad_norm(clip_grad_norm_, train_epoch)
 
 # %% [markdown]
 # ## Part 4 · Learning-rate schedules

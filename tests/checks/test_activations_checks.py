@@ -92,6 +92,15 @@ class SoftmaxWithoutMax(Softmax):
         return Tensor(exps / exps.sum(axis=self.dim, keepdims=True), dtype=x.dtype)
 
 
+class SoftmaxGlobalMax(Softmax):
+    def forward(self, x):
+        activations._require_tensor(x, "Softmax")
+        if not -x.ndim <= self.dim < x.ndim:
+            raise IndexError(f"dim {self.dim} out of range for shape {x.shape}")
+        exps = np.exp(x.data - x.data.max())  # the largest value of the whole tensor, not of each row
+        return Tensor(exps / exps.sum(axis=self.dim, keepdims=True), dtype=x.dtype)
+
+
 class SoftmaxAlwaysLastDim(Softmax):
     def forward(self, x):
         return Softmax(dim=-1).forward(x)
@@ -106,7 +115,7 @@ CASES = [
     (checks.check_erf, erf, [(erf_without_sign, "erf(-"), (erf_low_order, "> 2e-7")]),
     (checks.check_gelu, GELU, [(GELUTanhByDefault, "exact erf form by default"),
                                (GELUAcceptsAnything, "approximate='fast'")]),
-    (checks.check_softmax, Softmax, [(SoftmaxWithoutMax, "overflow"),
+    (checks.check_softmax, Softmax, [(SoftmaxWithoutMax, "overflow"), (SoftmaxGlobalMax, "each row's maximum"),
                                      (SoftmaxAlwaysLastDim, "Softmax(dim=0)")]),
 ]
 

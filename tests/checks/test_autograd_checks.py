@@ -48,6 +48,32 @@ class CrossEntropyNotAveraged(ag.CrossEntropyLossBackward0):
         return (result * len(self.inputs[0].data),) if self.reduction == "mean" else (result,)
 
 
+class CrossEntropyWithoutMax(ag.CrossEntropyLossBackward0):
+    def backward(self, grad):
+        logits = self.inputs[0].data
+        exps = np.exp(logits)  # no max subtracted: exp(1000) overflows
+        probabilities = exps / exps.sum(axis=1, keepdims=True)
+        probabilities[np.arange(len(logits)), self.target] -= 1
+        scale = grad.reshape(-1, 1) if self.reduction == "none" else grad
+        return (ag._reduce_scale(scale, self.reduction, len(logits)) * probabilities,)
+
+
+class CrossEntropyGlobalMax(ag.CrossEntropyLossBackward0):
+    def backward(self, grad):
+        logits = self.inputs[0].data
+        exps = np.exp(logits - logits.max())  # the largest logit of the batch, not of each row
+        probabilities = exps / exps.sum(axis=1, keepdims=True)
+        probabilities[np.arange(len(logits)), self.target] -= 1
+        scale = grad.reshape(-1, 1) if self.reduction == "none" else grad
+        return (ag._reduce_scale(scale, self.reduction, len(logits)) * probabilities,)
+
+
+@pytest.mark.parametrize("mutant", [CrossEntropyWithoutMax, CrossEntropyGlobalMax])
+def test_fused_backward_check_rejects_an_unstable_cross_entropy(mutant):
+    with pytest.raises(AssertionError, match="each row's own max"):
+        checks.check_fused_backward(ag.SigmoidBackward0, mutant)
+
+
 class NoGradThatRecords:
     def __enter__(self):
         return self

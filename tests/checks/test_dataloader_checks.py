@@ -21,6 +21,13 @@ class UncheckedDataset(TensorDataset):
         self.tensors = tuple(Tensor(t, dtype=np.asarray(getattr(t, "data", t)).dtype) for t in tensors)
 
 
+class FirstTwoSizesChecked(TensorDataset):
+    def __init__(self, *tensors):
+        self.tensors = tuple(Tensor(t, dtype=np.asarray(getattr(t, "data", t)).dtype) for t in tensors)
+        if len(self.tensors) > 1 and len(self.tensors[0]) != len(self.tensors[1]):  # a third tensor goes unchecked
+            raise ValueError(f"TensorDataset: sizes {len(self.tensors[0])} and {len(self.tensors[1])} differ")
+
+
 def float32_collate(samples):
     if isinstance(samples[0], (tuple, list)):
         return [float32_collate(list(field)) for field in zip(*samples)]
@@ -71,17 +78,26 @@ class GeneratorCapturedAtInit(DataLoader):
         super().__init__(dataset, batch_size, shuffle, drop_last, generator or default_generator())
 
 
+class PermutationPerBatch(DataLoader):
+    def __iter__(self):
+        for batch in range(len(self)):
+            order = self._epoch_order()  # a new permutation for every batch: examples repeat or go missing
+            yield self._fetch(order[batch * self.batch_size:(batch + 1) * self.batch_size])
+
+
 class ShuffleIgnored(DataLoader):
     def _epoch_order(self):
         return np.arange(len(self.dataset))
 
 
 CASES = [
-    (checks.check_tensor_dataset, TensorDataset, [Float32LabelsDataset, UncheckedDataset]),
+    (checks.check_tensor_dataset, TensorDataset, [Float32LabelsDataset, UncheckedDataset,
+                                                  (FirstTwoSizesChecked, "10, 10 and 9 rows")]),
     (checks.check_collate, default_collate, [float32_collate, list_collate, (tuple_collate, "into a list [X, Y]"),
                                              (collate_without_dicts, "dict of batches")]),
     (checks.check_batching, DataLoader, [AlwaysDropsLast, NeverDropsLast, ItemByItemOnly]),
-    (checks.check_shuffling, DataLoader, [SameOrderEveryEpoch, GeneratorCapturedAtInit, ShuffleIgnored]),
+    (checks.check_shuffling, DataLoader, [SameOrderEveryEpoch, GeneratorCapturedAtInit, ShuffleIgnored,
+                                              (PermutationPerBatch, "one permutation per epoch")]),
 ]
 
 

@@ -163,6 +163,37 @@ class AlwaysOnDropout(Dropout):
         return x * Tensor((default_generator().random(x.shape) >= self.p) * scale)
 
 
+class DropoutOnData(Dropout):
+    def forward(self, x):
+        if not self.training:
+            return x
+        scale = 1 / (1 - self.p) if self.p < 1 else 0.0
+        keep = default_generator().random(x.shape) >= self.p
+        return Tensor(x.data * keep * scale, dtype=x.dtype)  # right numbers, but no gradient reaches x
+
+
+class DropoutNumpyGlobalRandom(Dropout):
+    def forward(self, x):
+        if not self.training:
+            return x
+        scale = 1 / (1 - self.p) if self.p < 1 else 0.0
+        keep = np.random.random(x.shape) >= self.p  # numpy's global generator: manual_seed does not repeat it
+        return x * Tensor(keep * scale, dtype=x.dtype)
+
+
+class BiasFirstLinear(Linear):
+    def __init__(self, in_features, out_features, bias=True):
+        Module.__init__(self)
+        self.in_features, self.out_features = in_features, out_features
+        bound = 1 / np.sqrt(in_features) if in_features > 0 else 0.0
+        rng = default_generator()
+        if bias:
+            self.bias = Parameter(rng.uniform(-bound, bound, out_features))
+        else:
+            self.register_parameter("bias", None)
+        self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)))
+
+
 class NonRecursiveTrainModule(Module):
     def train(self, mode=True):
         self.training = mode
@@ -238,7 +269,7 @@ CASES = [
       ((ModuleWithoutInitCheck, Parameter), "super().__init__()")]),
     (checks.check_linear, Linear,
      [InOutLinear, StandardNormalLinear, ZeroBiasLinear, UnseededLinear, SilentLinear,
-      (NumpyForwardLinear, "not on the numpy .data")]),
+      (NumpyForwardLinear, "not on the numpy .data"), (BiasFirstLinear, "before self.bias")]),
     (checks.check_sequential, (Sequential, ModuleList, Linear, ReLU),
      [((SequentialAcceptingCallables, ModuleList, Linear, ReLU), "(a class)"),
       ((SequentialNamedLikeAList, ModuleList, Linear, ReLU), "by layer position"),
@@ -246,6 +277,7 @@ CASES = [
       ((Sequential, ModuleListAppendingOnInsert, Linear, ReLU), "insert(0, m)")]),
     (checks.check_dropout, (Dropout, Module),
      [(NonRescalingDropout, Module), (AlwaysOnDropout, Module),
+      ((DropoutOnData, Module), "so the gradient reaches x"), ((DropoutNumpyGlobalRandom, Module), "manual_seed"),
       ((DropoutOnNonRecursiveModule, NonRecursiveTrainModule), "every module inside the model"),
       ((DropoutOnFlagSettingModule, FlagSettingTrainModule), "overrides train()")]),
     (checks.check_state_dict, (Sequential, Linear),

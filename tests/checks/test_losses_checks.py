@@ -27,6 +27,18 @@ def log_of_naive_softmax(x, dim=-1):
     return np.log(exps / exps.sum(axis=dim, keepdims=True))
 
 
+def log_softmax_global_max(x, dim=-1):
+    shifted = x - np.max(x)  # the largest logit of the whole array, not of each row
+    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+
+class CEGlobalMax(CrossEntropyLoss):
+    def forward(self, input, target):
+        labels = losses._class_targets(target, input)
+        logp = log_softmax_global_max(input.data, dim=1)
+        return self._reduce(-logp[np.arange(len(labels)), labels], input)
+
+
 class CEMeanOverClasses(CrossEntropyLoss):
     def forward(self, input, target):
         labels = losses._class_targets(target, input)
@@ -69,9 +81,11 @@ class BCEWithoutRangeCheck(BCEWithLogitsLoss):
 # (check, reference, [(mutant, a phrase the failure must contain, so it is rejected for the right reason)])
 CASES = [
     (checks.check_mse_loss, MSELoss, [(MSEMeanOverRows, "reduction='mean'"), (MSEBroadcastsSilently, "(4, 1)")]),
-    (checks.check_log_softmax, log_softmax, [(log_of_naive_softmax, "numpy warned")]),
+    (checks.check_log_softmax, log_softmax, [(log_of_naive_softmax, "numpy warned"),
+                                             (log_softmax_global_max, "each row's own max")]),
     (checks.check_cross_entropy_loss, CrossEntropyLoss, [(CEMeanOverClasses, "reduction='mean'"),
                                                          (CENaiveSoftmaxLog, "numpy warned"),
+                                                         (CEGlobalMax, "each row's own max"),
                                                          (CEWithoutTargetChecks, "target -1")]),
     (checks.check_bce_with_logits_loss, BCEWithLogitsLoss, [(BCENaiveLogSigmoid, "numpy warned"),
                                                             (BCEWithoutRangeCheck, "[0, 1]")]),

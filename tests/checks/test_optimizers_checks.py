@@ -149,16 +149,84 @@ class AdamWWithoutDefaultDecay(AdamW):
         super().__init__(params, lr, betas, eps, weight_decay)
 
 
+class SGDOneMomentumBuffer(SGD):
+    def _momentum_direction(self, p, grad, group):
+        buffer = getattr(self, "buffer", None)  # one buffer for the whole optimizer, not one per parameter
+        if buffer is None or buffer.shape != grad.shape:
+            self.buffer = grad.copy()
+        else:
+            self.buffer = group["momentum"] * buffer + (1 - group["dampening"]) * grad
+        return grad + group["momentum"] * self.buffer if group["nesterov"] else self.buffer
+
+
+class SGDBufferAliasesGrad(SGD):
+    def _momentum_direction(self, p, grad, group):
+        state = self.state.setdefault(p, {})
+        buffer = state.get("momentum_buffer")
+        if buffer is None:
+            buffer = state["momentum_buffer"] = grad  # the gradient array itself: zero_grad zeroes the buffer
+        else:
+            buffer *= group["momentum"]
+            buffer += (1 - group["dampening"]) * grad
+        return grad + group["momentum"] * buffer if group["nesterov"] else buffer
+
+
+class SGDDecayIntoGrad(SGD):
+    def step(self):
+        for group, p, grad in self._params_with_grads():
+            if group["weight_decay"] != 0:
+                grad += group["weight_decay"] * p.data  # writes into p.grad
+            if group["momentum"] != 0:
+                grad = self._momentum_direction(p, grad, group)
+            p.data -= group["lr"] * grad
+
+
+class AdamOneStepCounter(Adam):
+    def _adam_update(self, p, grad, group):
+        self.t = getattr(self, "t", 0) + 1  # one counter for all parameters: advances once per parameter
+        state = self.state.setdefault(p, {"exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)})
+        beta1, beta2 = group["betas"]
+        state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * grad
+        state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
+        m_hat, v_hat = state["exp_avg"] / (1 - beta1 ** self.t), state["exp_avg_sq"] / (1 - beta2 ** self.t)
+        p.data -= group["lr"] * m_hat / (np.sqrt(v_hat) + group["eps"])
+
+
+class AdamStepCountedPerCall(Adam):
+    def step(self):
+        self.t = getattr(self, "t", 0) + 1  # counts step() calls, also for a parameter that had no gradient
+        for group, p, grad in self._params_with_grads():
+            if group["weight_decay"] != 0:
+                grad = grad + group["weight_decay"] * p.data
+            state = self.state.setdefault(p, {"exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)})
+            beta1, beta2 = group["betas"]
+            state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * grad
+            state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
+            m_hat, v_hat = state["exp_avg"] / (1 - beta1 ** self.t), state["exp_avg_sq"] / (1 - beta2 ** self.t)
+            p.data -= group["lr"] * m_hat / (np.sqrt(v_hat) + group["eps"])
+
+
+class AdamDecayIntoGrad(Adam):
+    def step(self):
+        for group, p, grad in self._params_with_grads():
+            if group["weight_decay"] != 0:
+                grad += group["weight_decay"] * p.data  # writes into p.grad
+            self._adam_update(p, grad, group)
+
+
 CASES = [
     (checks.check_optimizer_base, Optimizer, [(DictsTakenAsTensors, "is a dict"), ZeroGradFillsZeros,
                                               (ZeroGradFirstGroupOnly, "every group"),
                                               BaseUpdatesWithoutGrad, (GradsCheckedLazily, "nothing was raised"),
                                               (GradDtypeUnchecked, "float64")]),
-    (checks.check_sgd, SGD, [SGDDecayWrongSign, SGDReplacesData, SGDUpdatesWithoutGrad,
+    (checks.check_sgd, SGD, [SGDDecayWrongSign, SGDReplacesData, SGDUpdatesWithoutGrad, (SGDDecayIntoGrad, "changed p.grad"),
                              (SGDReadsTheDefaultsNotTheGroup, "group")]),
     (checks.check_sgd_momentum, SGD, [MomentumBufferStartsAtZero, NesterovIgnored, NesterovAllowsDampening,
+                                      (SGDOneMomentumBuffer, "its own state"), (SGDBufferAliasesGrad, "grad.copy()"),
                                       SGDUpdatesWithoutGrad]),
     (checks.check_adam, Adam, [AdamWithoutBiasCorrection, AdamDecayWrongSign, AdamWrongDefaults,
+                               (AdamOneStepCounter, "its own state"), (AdamStepCountedPerCall, "must not advance"),
+                               (AdamDecayIntoGrad, "changed p.grad"),
                                AdamUpdatesWithoutGrad]),
     (checks.check_adamw, AdamW, [AdamWCoupled, AdamWDecaysAfterTheStep, AdamWWithoutDefaultDecay,
                                  AdamWUpdatesWithoutGrad]),

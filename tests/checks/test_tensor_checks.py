@@ -95,15 +95,53 @@ class IndexingCopiesSlices(Tensor):
         return Tensor(np.array(self.data[index]))
 
 
+class MatmulWithDot(Tensor):
+    def __matmul__(self, other):
+        other = other if isinstance(other, Tensor) else Tensor(other)
+        dtype = result_type(self, other)
+        inner = other.shape[0] if other.ndim == 1 else other.shape[-2]
+        if self.shape[-1] != inner:
+            raise ValueError(f"matmul: shapes {self.shape} and {other.shape} differ in their inner dimensions")
+        return Tensor(np.dot(self.data, other.data), dtype=dtype)  # np.dot pairs batches differently
+
+
+class MatmulLosesDtype(Tensor):
+    def __matmul__(self, other):
+        result = super().__matmul__(other)
+        return type(self)(result.data)  # the float32 default: float64 @ float64 becomes float32
+
+
+class ReshapeLosesDtype(Tensor):
+    def reshape(self, *shape):
+        return type(self)(super().reshape(*shape).data)  # the float32 default: int64 becomes float32
+
+
+class TransposeLosesDtype(Tensor):
+    def transpose(self, dim0, dim1):
+        return type(self)(np.swapaxes(self.data, dim0, dim1))
+
+
+class SumKeepsInputDtype(Tensor):
+    def sum(self, dim=None, keepdim=False):
+        return type(self)(np.sum(self.data, axis=dim, keepdims=keepdim), dtype=self.dtype)  # bool sums stay bool
+
+
+class IndexingLosesDtype(Tensor):
+    def __getitem__(self, index):
+        return type(self)(super().__getitem__(index).data)  # the float32 default: int64 becomes float32
+
+
 CASES = [
     (checks.check_creation, Tensor, [Float64ByDefault, FootprintCountsElements,
                                      (InitIgnoresDtype, "must use its dtype"), (InitCopies, "not copy it")]),
     (checks.check_arithmetic, Tensor, [AddIgnoresBroadcastErrors, (ElementwiseKeepsSelfDtype, "PyTorch promotes"),
                                        (ComparisonsKeepOperandDtype, "should give a bool tensor")]),
-    (checks.check_matmul, Tensor, [ElementwiseMatmul, MatmulVagueError, (MatmulInnerFromFirstDim, "(5, 2, 3) and (5, 3, 4)")]),
-    (checks.check_shape_ops, Tensor, [ReshapeCopies, TransposeReversesAll]),
-    (checks.check_reductions, Tensor, [MaxWithoutIndices, MeanIgnoresKeepdim]),
-    (checks.check_indexing, Tensor, [IndexingCopiesSlices]),
+    (checks.check_matmul, Tensor, [ElementwiseMatmul, MatmulVagueError, (MatmulInnerFromFirstDim, "(5, 2, 3) and (5, 3, 4)"),
+                                    (MatmulWithDot, "(5, 2, 3) @ (5, 3, 4)"), (MatmulLosesDtype, "float64")]),
+    (checks.check_shape_ops, Tensor, [ReshapeCopies, TransposeReversesAll, (ReshapeLosesDtype, "int64"),
+                                        (TransposeLosesDtype, "int64")]),
+    (checks.check_reductions, Tensor, [MaxWithoutIndices, MeanIgnoresKeepdim, (SumKeepsInputDtype, "int64")]),
+    (checks.check_indexing, Tensor, [IndexingCopiesSlices, (IndexingLosesDtype, "int64")]),
 ]
 
 

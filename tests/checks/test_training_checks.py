@@ -54,6 +54,54 @@ def train_epoch_mean_of_batch_means(model, loader, optimizer, loss_fn, **options
     return sum(losses) / len(losses)  # a last, smaller batch counts as much as a full one
 
 
+def _train_epoch_variant(scheduler_per_batch=False, final_step=True, clip=True):
+    """The reference loop with one thing changed."""
+    def train_epoch(model, loader, optimizer, loss_fn, scheduler=None, max_grad_norm=None, accumulation_steps=1):
+        model.train()
+        optimizer.zero_grad()
+        total, examples, pending = 0.0, 0, 0
+
+        def optimizer_step():
+            if clip and max_grad_norm is not None:
+                training.clip_grad_norm_(model.parameters(), max_grad_norm)
+            optimizer.step()
+            optimizer.zero_grad()
+            if scheduler is not None and not scheduler_per_batch:
+                scheduler.step()
+
+        for inputs, targets in loader:
+            loss = loss_fn(model(inputs), targets)
+            total += loss.item() * len(inputs)
+            examples += len(inputs)
+            (loss * (1.0 / accumulation_steps)).backward()
+            pending += 1
+            if pending == accumulation_steps:
+                optimizer_step()
+                pending = 0
+            if scheduler is not None and scheduler_per_batch:
+                scheduler.step()
+        if pending and final_step:
+            optimizer_step()
+        return total / examples
+    return train_epoch
+
+
+train_epoch_scheduler_per_batch = _train_epoch_variant(scheduler_per_batch=True)
+train_epoch_dropping_the_leftover_group = _train_epoch_variant(final_step=False)
+train_epoch_never_clipping = _train_epoch_variant(clip=False)
+
+
+def evaluate_forgetting_eval(model, loader, loss_fn):
+    total, correct, examples = 0.0, 0, 0
+    with no_grad():  # no model.eval(): Dropout keeps dropping, BatchNorm keeps using batch statistics
+        for inputs, targets in loader:
+            outputs = model(inputs)
+            total += loss_fn(outputs, targets).item() * len(inputs)
+            correct += training.correct_predictions(outputs, targets)
+            examples += len(inputs)
+    return total / examples, correct / examples
+
+
 def evaluate_without_no_grad(model, loader, loss_fn):
     model.eval()
     total, correct, examples = 0.0, 0, 0
@@ -108,6 +156,10 @@ def clip_always_rescales(parameters, max_norm):
     for g in grads:
         g *= max_norm / (total + 1e-6)  # also scales small gradients UP to max_norm
     return Tensor(total)
+
+
+def clip_returning_a_float(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    return float(training.clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite).item())
 
 
 def clip_ignoring_norm_type(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -194,6 +246,24 @@ def load_trusting_the_metadata_is_there(path, model, optimizer=None):
     return training.load_checkpoint(path, model, optimizer)
 
 
+def load_ignoring_the_optimizer_class(path, model, optimizer=None):
+    arrays = training._read_checkpoint(path)
+    model.load_state_dict({name[len("model/"):]: value for name, value in arrays.items() if name.startswith("model/")})
+    if optimizer is not None:  # never compares the saved optimizer's class with the given one's
+        config = json.loads(str(arrays["optimizer"]))
+        optimizer.load_state_dict(training._optimizer_state_dict(arrays, config))
+    return json.loads(str(arrays["metadata"]))
+
+
+def save_with_savez_on_the_path(path, model, optimizer=None, **metadata):
+    training.save_checkpoint(path, model, optimizer, **metadata)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    import os
+    os.remove(path)
+    np.savez(path, **arrays)  # writes path + ".npz" when path does not end in .npz
+
+
 def save_metadata_with_pickle(path, model, optimizer=None, **metadata):
     training.save_checkpoint(path, model, optimizer)
     with np.load(path, allow_pickle=False) as archive:
@@ -206,12 +276,18 @@ def save_metadata_with_pickle(path, model, optimizer=None, **metadata):
 CASES = [
     (checks.check_train_step, (training.train_epoch,),
      [(train_epoch_without_zero_grad,), (train_epoch_accumulating_without_scaling,),
-      (train_epoch_mean_of_batch_means,)]),
+      (train_epoch_mean_of_batch_means,),
+      (train_epoch_scheduler_per_batch, "not after every batch"),
+      (train_epoch_dropping_the_leftover_group, "left over at the end of the epoch")]),
     (checks.check_evaluate, (training.evaluate,),
-     [(evaluate_without_no_grad,), (evaluate_in_training_mode,), (evaluate_mean_of_batch_means,)]),
+     [(evaluate_without_no_grad,), (evaluate_in_training_mode,), (evaluate_mean_of_batch_means,),
+      (evaluate_forgetting_eval, "model.eval()")]),
+    (checks.check_clip_grad_norm, (training.clip_grad_norm_, training.train_epoch),
+     [((training.clip_grad_norm_, train_epoch_never_clipping), "with max_grad_norm=0.05")]),
     (checks.check_clip_grad_norm, (training.clip_grad_norm_,),
      [(clip_each_parameter,), (clip_reading_generator_twice,), (clip_always_rescales,),
-      (clip_ignoring_norm_type, "norm_type=inf"), (clip_ignoring_nonfinite, "error_if_nonfinite=True")]),
+      (clip_ignoring_norm_type, "norm_type=inf"), (clip_ignoring_nonfinite, "error_if_nonfinite=True"),
+      (clip_returning_a_float, "0-d Tensor")]),
     (checks.check_cosine_annealing, (training.CosineAnnealingLR,),
      [(CosineOneStepAhead, "after each step()"), (CosineHoldsEtaMinAfterTMax, "climb back"),
       (CosineFirstGroupOnly, "param group lrs [0.05, 0.2]"), (CosineFromTheCurrentLr, "after each step()")]),
@@ -220,6 +296,8 @@ CASES = [
     (checks.check_checkpoint, (training.save_checkpoint, training.load_checkpoint),
      [(training.save_checkpoint, load_model_only), (training.save_checkpoint, load_state_but_not_hyper_parameters),
       (save_metadata_with_pickle, training.load_checkpoint),
+      ((save_with_savez_on_the_path, training.load_checkpoint), "appends '.npz'"),
+      ((training.save_checkpoint, load_ignoring_the_optimizer_class), "an Adam checkpoint with an SGD optimizer"),
       ((training.save_checkpoint, load_model_before_checking_the_optimizer), "after a load that failed"),
       ((training.save_checkpoint, load_trusting_the_metadata_is_there), "without 'metadata'")]),
 ]

@@ -131,6 +131,12 @@ def check_softmax(Softmax):
     assert np.all(np.isfinite(out.data)), \
         f"Softmax of {big.tolist()} gave {out.data.tolist()}: subtract each row's maximum before exp"
     assert_close(out, _reference_softmax(big.astype(np.float64), -1), "Softmax of logits near ±1000")
+    apart = np.array([[1000.0, 1001.0, 1002.0], [-1002.0, -1001.0, -1000.0]], dtype=np.float32)
+    advice = (f"on rows of very different scale, {apart.tolist()}: subtract each row's maximum (np.max along "
+              "self.dim with keepdims=True), not the largest value of the whole tensor")
+    out = without_numpy_warnings(Softmax(), Tensor(apart), advice=advice)
+    assert np.all(np.isfinite(out.data)), f"Softmax gave {out.data.tolist()} {advice}"
+    assert_close(out, _reference_softmax(apart.astype(np.float64), -1), f"Softmax {advice}")
     masked = Softmax()(Tensor([[0.0, -np.inf, 0.0]]))
     assert_close(masked, [[0.5, 0.0, 0.5]], "Softmax with a -inf (masked) score")
     expected = f"{Softmax.__name__}(dim=1)"

@@ -1,7 +1,7 @@
 """Checks for module 06 (Autograd): every rule is compared with finite differences in float64."""
 import numpy as np
 
-from tinytorch.checks import assert_close, assert_raises, check, numerical_gradient, trying
+from tinytorch.checks import assert_close, assert_raises, check, numerical_gradient, trying, without_numpy_warnings
 from tinytorch.core.tensor import Tensor
 
 
@@ -110,6 +110,21 @@ def check_fused_backward(SigmoidBackward0, CrossEntropyLossBackward0):
         _rule_matches_finite_differences(CrossEntropyLossBackward0, lambda v: cross_entropy(v, reduction), [x],
                                          f"CrossEntropyLossBackward0, reduction={reduction!r}",
                                          target=target, reduction=reduction)
+    # Rows of very different scale: the rule must subtract each row's own max, as the forward does.
+    apart = np.array([[1000.0, 999.0, 998.0, 1000.5], [-1000.0, -1001.0, -999.0, -1002.0]])
+    apart_target = np.array([0, 2])
+    shifted = np.exp(apart - apart.max(1, keepdims=True))
+    expected = shifted / shifted.sum(1, keepdims=True)
+    expected[np.arange(2), apart_target] -= 1
+    what = f"CrossEntropyLossBackward0, reduction='sum', at logits {apart.tolist()}"
+    advice = (f"({what}): subtract each row's own max before exp (logits.max(axis=1, keepdims=True)), not the "
+              "largest logit of the batch")
+    with trying(what):
+        (grad,) = without_numpy_warnings(
+            lambda: CrossEntropyLossBackward0(_float64(apart), target=apart_target, reduction="sum").backward(
+                np.array(1.0)), advice=advice)
+    assert_close(grad, expected, f"{what}: expected softmax - one_hot; subtract each row's own max", rtol=1e-6,
+                 atol=1e-9)
 
 
 @check("Part 8 · the autograd engine")

@@ -63,6 +63,8 @@ def check_tensor_dataset(TensorDataset):
     assert from_tensors[1][1].dtype == np.int64, "Tensors passed in should keep their dtype"
     assert_raises(ValueError, lambda: TensorDataset(features, labels[:9]), "tensors of 10 and 9 rows",
                   must_mention=["10", "9"])
+    assert_raises(ValueError, lambda: TensorDataset(features, labels, labels[:9]), "tensors of 10, 10 and 9 rows "
+                  "(compare the length of every tensor, not only the first two)", must_mention=["9"])
 
 
 @check("Part 2 · default_collate")
@@ -137,6 +139,11 @@ def check_shuffling(DataLoader):
     loader = DataLoader(dataset, batch_size=7, shuffle=True)
     manual_seed(3)
     seeded = _epoch_labels(loader)
+    visited = sorted(label for batch in seeded for label in batch)
+    assert visited == list(range(50)), \
+        ("a shuffled epoch of 50 examples in batches of 7 should visit every example exactly once; "
+         f"{len(set(visited))} different examples came, some more than once: draw one permutation per epoch "
+         "(in __iter__, before the loop over batches), not one per batch")
     manual_seed(3)
     assert _epoch_labels(loader) == seeded, (
         "without a generator, shuffling should draw from tinytorch's default generator, read at each epoch "

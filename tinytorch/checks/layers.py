@@ -97,7 +97,9 @@ def check_linear(Linear):
     assert getattr(layer.weight, "requires_grad", False) and getattr(layer.bias, "requires_grad", False), \
         "weight and bias should be Parameters"
     assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"], \
-        "Linear's named_parameters() should be ['weight', 'bias']"
+        (f"Linear's named_parameters() should be ['weight', 'bias'] in this order, as PyTorch's, got "
+         f"{[name for name, _ in layer.named_parameters()]}: a Module lists its parameters in the order they are "
+         "assigned, so assign self.weight before self.bias in __init__")
     x_np = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
     output = layer(Tensor(x_np))
     assert isinstance(output, Tensor) and output.dtype == np.float32, "Linear should return a float32 Tensor"
@@ -213,6 +215,23 @@ def check_dropout(Dropout, Module):
     assert abs(dropped - 0.25) < 0.02, f"about 25% of the values should be dropped, got {dropped:.1%}"
     assert abs(float(y.data.mean()) - 3.0) < 0.1, "the mean should stay near the input's (3.0)"
     assert not np.array_equal(dropout(x).data, y.data), "each call should draw a fresh mask"
+    leaf = Tensor(x_np.copy(), requires_grad=True)
+    out = Dropout(0.25)(leaf)
+    assert getattr(out, "requires_grad", False), \
+        ("Dropout(0.25)(x) with x.requires_grad should require grad: multiply the input Tensor by a mask Tensor "
+         "(input * Tensor(mask)), not the numpy .data, so the gradient reaches x")
+    out.sum().backward()
+    assert leaf.grad is not None, \
+        ("Dropout(0.25)(x).sum().backward(): no gradient reached x: multiply the input Tensor by a mask Tensor "
+         "(input * Tensor(mask)), not the numpy .data")
+    assert_close(leaf.grad, (out.data != 0) / 0.75, "x.grad of Dropout(0.25)(x).sum() (1 / (1 - p) where kept, "
+                 "0 where dropped)", rtol=1e-5)
+    manual_seed(5)
+    first = Dropout(0.5)(x).data.copy()
+    manual_seed(5)
+    assert np.array_equal(first, Dropout(0.5)(x).data), \
+        ("after tinytorch.manual_seed(5) two Dropout(0.5) calls should drop the same elements: draw the mask from "
+         "tinytorch's default_generator(), not from np.random")
     assert dropout.eval() is dropout and dropout.training is False, "eval() should set training = False and return self"
     assert np.array_equal(dropout(x).data, x_np), "in eval mode Dropout should be the identity"
     dropout.train()

@@ -67,6 +67,12 @@ def check_log_softmax(log_softmax):
                                       "Subtract the max, and never take log of a softmax")
     assert_close(out, [[0.0, -1000.0, -2000.0]], "log_softmax of [1000, 0, -1000]")
     assert out.dtype == np.float32, f"float32 logits should give float32 log-probabilities, got {out.dtype}"
+    apart = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0]])
+    advice = (f"for rows of very different scale, {apart.tolist()}: subtract each row's own max (along dim, "
+              "keepdims=True), not the largest value of the whole array")
+    out = without_numpy_warnings(log_softmax, apart, advice=advice)
+    assert_close(out, [[v - _log_sum_exp(row) for v in row] for row in apart], f"log_softmax {advice}",
+                 rtol=1e-7, atol=1e-9)
 
 
 @check("Part 3 · CrossEntropyLoss")
@@ -85,6 +91,12 @@ def check_cross_entropy_loss(CrossEntropyLoss):
     big = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]], dtype=np.float32)
     out = _quietly(CrossEntropyLoss(reduction="none"), Tensor(big), np.array([2, 1]))
     assert_close(out, [2000.0, 0.0], "CrossEntropyLoss at logits ±1000 (exact: [2000, 0])", rtol=1e-6)
+    apart = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0]], dtype=np.float32)
+    advice = (f"at logits whose rows have very different scale, {apart.tolist()}: subtract each row's own max, "
+              "not the largest logit of the batch")
+    out = without_numpy_warnings(CrossEntropyLoss(reduction="none"), Tensor(apart), np.array([1, 2]), advice=advice)
+    assert_close(out, [_log_sum_exp(row) - row[t] for row, t in zip(apart.astype(np.float64), [1, 2])],
+                 f"CrossEntropyLoss(reduction='none') {advice}", rtol=1e-6)
     logits = Tensor(np.zeros((3, 4)))
     assert_raises(IndexError, lambda: CrossEntropyLoss()(logits, np.array([0, 4, 1])),
                   "target 4 with 4 classes", must_mention=["4"])

@@ -9,38 +9,66 @@ import numpy as np
 from tinytorch.checks import assert_close, assert_raises, check
 from tinytorch.core.tensor import Tensor
 
-TARGET = np.array([1.0, -2.0, 0.5])
-START = np.array([0.0, 0.5, 3.0])
+# Three parameters, each minimising its own ||w - target||^2: two of the same shape (so a state shared between
+# parameters gives wrong numbers rather than a crash) and one of another shape.
+PARAMETERS = [
+    (np.array([0.0, 0.5, 3.0]), np.array([1.0, -2.0, 0.5])),
+    (np.array([[1.0, -1.0], [0.25, 2.0]]), np.array([[0.0, 3.0], [-1.0, 1.0]])),
+    (np.array([-2.0, 4.0, 1.5]), np.array([0.5, 0.5, -3.0])),
+]
 STEPS = 5
 
 
-def _gradient(w):
-    return 2 * (w - TARGET)
+def _gradient(w, target):
+    return 2 * (w - target)
 
 
-def _learner_path(make_optimizer, skip=()):
-    """Parameters after each step of the learner's optimizer; at steps in `skip` the grad is None."""
-    w = Tensor(START.copy(), dtype=np.float64)
-    storage = w.data
-    optimizer = make_optimizer([w])
-    path = []
+def _learner_path(make_optimizer, skip=(), in_place=False):
+    """Each parameter after each step of the learner's optimizer: a list of (STEPS, ...) arrays.
+
+    At the steps in `skip` parameter 0's grad is None (the others keep theirs). With `in_place`, the
+    gradients live in one array per parameter that is zeroed and refilled before each step, as
+    zero_grad(set_to_none=False) and backward() do."""
+    params = [Tensor(start.copy(), dtype=np.float64) for start, _ in PARAMETERS]
+    storages = [p.data for p in params]
+    optimizer = make_optimizer(params)
+    paths = [[] for _ in params]
     for t in range(STEPS):
-        w.grad = None if t in skip else Tensor(_gradient(w.data), dtype=np.float64)
+        for index, (p, (_, target)) in enumerate(zip(params, PARAMETERS)):
+            g = _gradient(p.data, target)
+            if index == 0 and t in skip:
+                p.grad = None
+            elif in_place and p.grad is not None:
+                p.grad.data.fill(0)
+                p.grad.data += g
+            else:
+                p.grad = Tensor(g, dtype=np.float64)
+        given = [None if p.grad is None else p.grad.data.copy() for p in params]
         optimizer.step()
-        assert w.data is storage, ("step() replaced p.data by a new array; update it in place "
-                                   "(p.data -= ...) so the model keeps seeing its parameters")
-        path.append(w.data.copy())
-    return np.array(path)
+        for index, (p, storage, before) in enumerate(zip(params, storages, given)):
+            assert p.data is storage, ("step() replaced p.data by a new array; update it in place "
+                                       "(p.data -= ...) so the model keeps seeing its parameters")
+            assert before is None or np.array_equal(p.grad.data, before), \
+                (f"step() changed p.grad of parameter {index} (shape {p.shape}) at step {t}: compute on new arrays "
+                 "(grad = grad + weight_decay * p.data, not grad += ...), and keep copies in self.state (a buffer that "
+                 "is the gradient array itself, not grad.copy(), changes p.grad when it is updated); the gradient "
+                 "belongs to the caller")
+            paths[index].append(p.data.copy())
+    return [np.array(path) for path in paths]
 
 
-def _expected_path(update, skip=()):
-    """The same run with PyTorch's rule `update(w, g, state) -> new w`; a None grad leaves w alone."""
-    w, state, path = START.copy(), {}, []
-    for t in range(STEPS):
-        if t not in skip:
-            w = update(w, _gradient(w), state)
-        path.append(w.copy())
-    return np.array(path)
+def _expected_paths(update, skip=()):
+    """The same run with PyTorch's rule `update(w, g, state) -> new w`, one state per parameter; a None grad
+    leaves w (and its state) alone."""
+    paths = []
+    for index, (start, target) in enumerate(PARAMETERS):
+        w, state, path = start.copy(), {}, []
+        for t in range(STEPS):
+            if not (index == 0 and t in skip):
+                w = update(w, _gradient(w, target), state)
+            path.append(w.copy())
+        paths.append(np.array(path))
+    return paths
 
 
 def _sgd_rule(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
@@ -69,9 +97,12 @@ def _adam_rule(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=Fal
     return update
 
 
-def _compare(make_optimizer, rule, what, skip=()):
-    assert_close(_learner_path(make_optimizer, skip), _expected_path(rule, skip),
-                 f"{what}: parameters after each of {STEPS} steps (one row per step)", rtol=1e-9, atol=1e-12)
+def _compare(make_optimizer, rule, what, skip=(), in_place=False):
+    learner, expected = _learner_path(make_optimizer, skip, in_place), _expected_paths(rule, skip)
+    for index, (ours, theirs) in enumerate(zip(learner, expected)):
+        assert_close(ours, theirs, f"{what}: parameter {index} of 3 (shape {PARAMETERS[index][0].shape}) after each "
+                     f"of {STEPS} steps (one row per step; each parameter keeps its own state in self.state[p])",
+                     rtol=1e-9, atol=1e-12)
 
 
 @check("Part 1 · optimizer base")
@@ -145,6 +176,10 @@ def check_sgd_momentum(SGD):
              "SGD(momentum=0.9, nesterov=True): step along grad + momentum * buffer")
     _compare(lambda ps: SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.1), _sgd_rule(0.05, 0.9, weight_decay=0.1),
              "SGD(momentum=0.9, weight_decay=0.1), grad None at step 2", skip=(2,))
+    _compare(lambda ps: SGD(ps, lr=0.05, momentum=0.9), _sgd_rule(0.05, momentum=0.9),
+             "SGD(momentum=0.9) with gradients zeroed in place between steps (zero_grad(set_to_none=False)): the "
+             "first buffer must be a copy of the gradient (grad.copy()), not the gradient array itself",
+             in_place=True)
     assert_raises(ValueError, lambda: SGD([Tensor(np.ones(2))], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
                   "SGD(nesterov=True, dampening=0.1)", must_mention=["nesterov"])
 
@@ -162,7 +197,10 @@ def check_adam(Adam):
              "Adam(lr=0.1, betas=(0.8, 0.9), eps=1e-3)")
     _compare(lambda ps: Adam(ps, lr=0.1, weight_decay=0.5), _adam_rule(0.1, weight_decay=0.5),
              "Adam(lr=0.1, weight_decay=0.5): L2 adds +weight_decay * p to the gradient")
-    _compare(lambda ps: Adam(ps, lr=0.1), _adam_rule(0.1), "Adam with grad None at step 2", skip=(2,))
+    _compare(lambda ps: Adam(ps, lr=0.1), _adam_rule(0.1), "Adam with grad None at step 2 for parameter 0 "
+             "(its step count must not advance)", skip=(2,))
+    _compare(lambda ps: Adam(ps, lr=0.1, weight_decay=0.5), _adam_rule(0.1, weight_decay=0.5),
+             "Adam(lr=0.1, weight_decay=0.5) with gradients zeroed in place between steps", in_place=True)
     assert_raises(ValueError, lambda: Adam([Tensor(np.ones(2))], betas=(0.9, 1.0)), "Adam(betas=(0.9, 1.0))",
                   must_mention=["beta"])
 

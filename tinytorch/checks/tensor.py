@@ -72,6 +72,12 @@ def check_matmul(Tensor):
     batch_b = rng.standard_normal((5, 3, 4)).astype(np.float32)
     assert_close(Tensor(batch_np) @ Tensor(batch_b), batch_np @ batch_b,
                  "(5, 2, 3) @ (5, 3, 4) (batched on both sides: the inner size of a matrix is shape[-2])", rtol=1e-4)
+    wide_np = rng.standard_normal((2, 3))
+    wide = Tensor(wide_np, dtype=np.float64) @ Tensor(b_np.astype(np.float64), dtype=np.float64)
+    assert wide.dtype == np.float64, \
+        (f"float64 (2, 3) @ float64 (3, 4) should stay float64, got {wide.dtype}: give the result the "
+         "operands' result_type (Tensor(result, dtype=dtype)), not Tensor's float32 default")
+    assert_close(wide, wide_np @ b_np.astype(np.float64), "float64 (2, 3) @ float64 (3, 4)")
     assert_raises(ValueError, lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((4, 5))),
                   "multiplying (2, 3) by (4, 5)", must_mention=["(2, 3)", "(4, 5)"])
 
@@ -86,6 +92,12 @@ def check_shape_ops(Tensor):
     assert_close(t.transpose(-1, -2), np.swapaxes(base_np, -1, -2), "transpose(-1, -2)")
     assert np.shares_memory(t.reshape(24).data, t.data), "reshape of a contiguous tensor should be a view, not a copy"
     assert np.shares_memory(t.transpose(0, 1).data, t.data), "transpose should be a view, not a copy"
+    ids = Tensor(np.arange(6).reshape(2, 3), dtype=np.int64)
+    for what, result in [("reshape(3, 2)", lambda: ids.reshape(3, 2)), ("transpose(0, 1)", lambda: ids.transpose(0, 1))]:
+        out = result()
+        assert out.dtype == np.int64, \
+            (f"an int64 tensor's {what} should stay int64 (token ids must stay integers), got {out.dtype}: "
+             "pass dtype=self.dtype to the Tensor you return")
     assert_raises(ValueError, lambda: t.reshape(5, 5), "reshape of 24 elements to (5, 5)",
                   must_mention=["(2, 3, 4)", "(5, 5)"])
     assert_raises(IndexError, lambda: t.transpose(0, 3), "transpose(0, 3) of a 3-d tensor", must_mention=["3"])
@@ -109,6 +121,10 @@ def check_reductions(Tensor):
     assert_close(x.max(dim=0, keepdim=True).values, x_np.max(0, keepdims=True), "max(dim=0, keepdim=True).values")
     assert np.isclose(x.min().item(), 1.0), "min() should be the smallest element, 1 (max and min share _extreme)"
     assert_close(x.min(1).indices, [0, 1], "min(1).indices")
+    count = Tensor(x_np > 2.0, dtype=np.bool_).sum()
+    assert count.dtype == np.int64 and count.item() == 4, \
+        (f"Tensor(x > 2).sum() counts the True values of a bool tensor: it should be the int64 4, as in PyTorch "
+         f"(bools and integers sum to int64), got {count.dtype} {count.data}")
     assert_raises(IndexError, lambda: x.sum(2), "sum(2) of a 2-d tensor", must_mention=["2"])
     assert_raises(IndexError, lambda: x.mean(dim=5), "mean(dim=5) of a 2-d tensor", must_mention=["5"])
 
@@ -125,5 +141,9 @@ def check_indexing(Tensor):
                   must_mention=["float32"])
     assert_close(x[x_np > 5], x_np[x_np > 5], "x[boolean mask]")
     assert isinstance(x[0], Tensor), "indexing should return a Tensor"
+    ids = Tensor(np.arange(6), dtype=np.int64)
+    assert ids[1:4].dtype == np.int64 and ids[np.array([0, 2])].dtype == np.int64, \
+        (f"slicing an int64 tensor should keep int64, got {ids[1:4].dtype}: pass dtype=self.dtype to the "
+         "Tensor you return")
     assert np.shares_memory(x[1:].data, x.data), "a slice should be a view, not a copy"
     assert_raises(IndexError, lambda: x[5], "x[5] of a (3, 4) tensor", must_mention=["(3, 4)"])

@@ -59,6 +59,40 @@ def _replay_sgd(groups, lr):
     return weight, bias
 
 
+class _HalveEachStep:
+    """A duck-typed scheduler: halves every group's lr at each step() and counts the calls."""
+
+    def __init__(self, optimizer):
+        self.optimizer, self.calls = optimizer, 0
+
+    def step(self):
+        self.calls += 1
+        for group in self.optimizer.param_groups:
+            group["lr"] /= 2
+
+
+def _replay(sizes, lr, accumulation_steps=1, max_grad_norm=None, halve=False):
+    """Numpy train_epoch: losses divided by accumulation_steps, a step every accumulation_steps batches and after
+    the last one, gradients clipped to one global norm before each step, lr halved after each step."""
+    weight, bias = _W0.copy(), _B0.copy()
+    edges = np.cumsum([0] + list(sizes))
+    grad_w, grad_b, pending, largest_norm = 0.0, 0.0, 0, 0.0
+    for index, (a, b) in enumerate(zip(edges, edges[1:])):
+        _, gw, gb = _mse_and_grads(weight, bias, _X[a:b], _Y[a:b])
+        grad_w, grad_b, pending = grad_w + gw / accumulation_steps, grad_b + gb / accumulation_steps, pending + 1
+        if pending == accumulation_steps or index == len(sizes) - 1:
+            if max_grad_norm is not None:
+                total = math.sqrt(float(np.sum(grad_w ** 2) + np.sum(grad_b ** 2)))
+                largest_norm = max(largest_norm, total)
+                coefficient = max_grad_norm / (total + 1e-6)
+                if coefficient < 1:
+                    grad_w, grad_b = grad_w * coefficient, grad_b * coefficient
+            weight, bias = weight - lr * grad_w, bias - lr * grad_b
+            grad_w, grad_b, pending = 0.0, 0.0, 0
+            lr = lr / 2 if halve else lr
+    return weight, bias, largest_norm
+
+
 @check("Part 1 · train_epoch")
 def check_train_step(train_epoch):
     lr = 0.1
@@ -87,6 +121,22 @@ def check_train_step(train_epoch):
     assert_close(model.weight, weight, "weights after 4 micro-batches of 2 with accumulation_steps=2 (should "
                  "equal 2 steps on batches of 4: divide each loss by accumulation_steps and step every 2 "
                  "batches)", rtol=1e-4, atol=1e-6)
+
+    # 4 batches with accumulation_steps=3: a step after batch 3, and one for the batch left over at the end
+    model = _linear_model()
+    optimizer = SGD(model.parameters(), lr=0.4)
+    schedule = _HalveEachStep(optimizer)
+    train_epoch(model, _batches([2, 2, 2, 2]), optimizer, _mse, scheduler=schedule, accumulation_steps=3)
+    setting = "train_epoch on 4 batches with accumulation_steps=3 and a scheduler"
+    assert schedule.calls <= 2, \
+        (f"{setting}: scheduler.step() ran {schedule.calls} times; it should run once after each optimizer step "
+         "(2 here: after batch 3 and after the last batch), not after every batch")
+    assert schedule.calls == 2, \
+        (f"{setting}: the optimizer should step twice, after batch 3 and after batch 4, the group left over at "
+         f"the end of the epoch (then scheduler.step() each time); scheduler.step() ran {schedule.calls} time(s)")
+    weight, bias, _ = _replay([2, 2, 2, 2], 0.4, accumulation_steps=3, halve=True)
+    assert_close(model.weight, weight, f"{setting} (each step at the lr the scheduler left, the last step "
+                 "with the one batch left over)", rtol=1e-4, atol=1e-6)
 
 
 @check("Part 2 · evaluate")
@@ -127,12 +177,15 @@ def _params_with_grads(*grads):
 
 
 @check("Part 3 · clip_grad_norm_")
-def check_clip_grad_norm(clip_grad_norm_):
+def check_clip_grad_norm(clip_grad_norm_, train_epoch=None):
     a, b, no_grad_yet = _params_with_grads([3.0, 0.0], [0.0, 4.0], [0.0, 0.0])
     no_grad_yet.grad = None
     # a one-shot generator, as model.parameters() is: read it only once
     total = clip_grad_norm_((p for p in [a, b, no_grad_yet]), max_norm=1.0)
-    total = float(getattr(total, "data", total))
+    assert isinstance(total, Tensor) and total.shape == (), \
+        (f"clip_grad_norm_ should return the total norm as a 0-d Tensor, as PyTorch does (Tensor(total)); "
+         f"got {type(total).__name__} {total!r}")
+    total = float(total.data)
     assert math.isclose(total, 5.0, rel_tol=1e-6), \
         (f"gradients [3, 0] and [0, 4] have a global norm of sqrt(3² + 4²) = 5; clip_grad_norm_ returned {total} "
          "(return the norm before clipping, over ALL gradients; if you got 0, list(parameters) before looping twice)")
@@ -144,23 +197,32 @@ def check_clip_grad_norm(clip_grad_norm_):
     assert no_grad_yet.grad is None, "a parameter whose grad is None should be skipped"
 
     small, = _params_with_grads([0.3, -0.4])
-    total = float(getattr(clip_grad_norm_([small], max_norm=1.0), "data", np.nan))
+    total = float(clip_grad_norm_([small], max_norm=1.0).data)
     assert math.isclose(total, 0.5, rel_tol=1e-6), f"the norm of [0.3, -0.4] is 0.5, got {total}"
     assert_close(small.grad, [0.3, -0.4], "a gradient whose norm 0.5 is below max_norm=1 (must stay unchanged)")
 
     a, b = _params_with_grads([3.0, -6.0], [2.0, 0.0])
-    total = float(getattr(clip_grad_norm_([a, b], max_norm=3.0, norm_type=math.inf), "data", np.nan))
+    total = float(clip_grad_norm_([a, b], max_norm=3.0, norm_type=math.inf).data)
     assert math.isclose(total, 6.0, rel_tol=1e-6), \
         f"with norm_type=inf the total norm is the largest |g| over all gradients, 6; got {total}"
     assert_close(a.grad, [1.5, -3.0], "[3, -6] clipped to max_norm=3 with norm_type=inf (scaled by 3 / 6)",
                  rtol=1e-5, atol=1e-7)
     a, b = _params_with_grads([1.0, 1.0], [2.0, 0.0])
-    total = float(getattr(clip_grad_norm_([a, b], max_norm=100.0, norm_type=1), "data", np.nan))
+    total = float(clip_grad_norm_([a, b], max_norm=100.0, norm_type=1).data)
     assert math.isclose(total, 4.0, rel_tol=1e-6), \
         f"with norm_type=1 the total norm is the sum of all |g|, 1 + 1 + 2 = 4; got {total}"
     a, = _params_with_grads([np.inf, 1.0])
     assert_raises(RuntimeError, lambda: clip_grad_norm_([a], 1.0, error_if_nonfinite=True),
                   "a gradient holding inf with error_if_nonfinite=True", must_mention=["inf"])
+
+    if train_epoch is not None:  # now that clip_grad_norm_ exists, Part 1's max_grad_norm can be tried
+        model = _linear_model()
+        train_epoch(model, _batches([3, 3, 2]), SGD(model.parameters(), lr=0.5), _mse, max_grad_norm=0.05)
+        weight, _, largest = _replay([3, 3, 2], 0.5, max_grad_norm=0.05)
+        assert largest > 0.05  # the replay's gradients are long enough for clipping to matter
+        assert_close(model.weight, weight, "train_epoch (Part 1) with max_grad_norm=0.05: weights after 3 SGD "
+                     "steps (clip with clip_grad_norm_(model.parameters(), max_grad_norm) after backward and "
+                     "before each optimizer.step())", rtol=1e-4, atol=1e-6)
 
 
 def _cosine(step, base, t_max, eta_min=0.0):
@@ -277,6 +339,14 @@ def check_checkpoint(save_checkpoint, load_checkpoint):
                      "(they differ when Adam's state — exp_avg, exp_avg_sq, step — or its lr is not restored)",
                      rtol=0, atol=1e-7)
 
+        odd = os.path.join(folder, "run.ckpt")
+        save_checkpoint(odd, model, optimizer, epoch=5)
+        assert os.path.isfile(odd) and not os.path.exists(odd + ".npz"), \
+            ("save_checkpoint('run.ckpt', ...) should write exactly that file; np.savez(path, ...) appends "
+             f"'.npz' to a path without it (found {sorted(os.listdir(folder))}): open(path, 'wb') and "
+             "np.savez(file, ...)")
+        assert load_checkpoint(odd, _linear_model(), Adam(_linear_model().parameters())) == {"epoch": 5}, \
+            "load_checkpoint('run.ckpt', ...) should read back the metadata {'epoch': 5}"
         assert_raises(FileNotFoundError, lambda: load_checkpoint(os.path.join(folder, "missing.npz"), resumed),
                       "loading a file that does not exist", must_mention=["missing.npz"])
         assert_raises(RuntimeError, lambda: load_checkpoint(path, Linear(4, 2)),
