@@ -13,12 +13,12 @@ compressed .npz whose bytes are identical on every run.
 """
 
 import hashlib
-import io
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from tinytorch.datasets.files import reproducible_npz_bytes
 
 try:
     from sklearn.datasets import load_digits
@@ -36,7 +36,6 @@ TEST_FRACTION = 0.2
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = REPO_ROOT / "tinytorch" / "datasets" / "tinydigits.npz"
 # Zip entries carry a timestamp; pinning it makes the output byte-identical.
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def stratified_split(labels, test_fraction, seed):
@@ -52,18 +51,6 @@ def stratified_split(labels, test_fraction, seed):
     test_idx = np.sort(np.concatenate(test_parts))
     train_idx = np.setdiff1d(np.arange(len(labels)), test_idx)  # sorted
     return train_idx, test_idx
-
-
-def write_reproducible_npz(path, arrays):
-    """Like np.savez_compressed, but with fixed zip metadata so bytes never change."""
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, array in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
-            entry = zipfile.ZipInfo(name + ".npy", date_time=FIXED_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16  # fixed file mode, independent of umask
-            archive.writestr(entry, buffer.getvalue(), compresslevel=9)
 
 
 def main():
@@ -84,7 +71,7 @@ def main():
         "source_index_test": test_idx.astype(np.uint16),
     }
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    write_reproducible_npz(OUTPUT, arrays)
+    OUTPUT.write_bytes(reproducible_npz_bytes(arrays))
 
     sha256 = hashlib.sha256(OUTPUT.read_bytes()).hexdigest()
     print(f"wrote {OUTPUT} ({OUTPUT.stat().st_size} bytes)")

@@ -18,12 +18,12 @@ of two arrays of unicode strings (no pickle) whose bytes are identical on every 
 Only the standard library and numpy are needed.
 """
 import hashlib
-import io
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from tinytorch.datasets.files import reproducible_npz_bytes
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -31,7 +31,6 @@ OUTPUT = REPO_ROOT / "tinytorch" / "datasets" / "tinytalks.npz"
 HANDWRITTEN = HERE / "handwritten.txt"
 SPLIT_SALT = "tinytalks-split-v1:"
 VALIDATION_FRACTION = 0.1
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry a timestamp; pinning it makes the bytes fixed
 
 # ---------------------------------------------------------------- word lists (written for TinyTalks)
 COLOURS = [("the sky", "blue"), ("grass", "green"), ("snow", "white"), ("a banana", "yellow"),
@@ -195,26 +194,12 @@ def split(texts):
     return train, val
 
 
-def npz_bytes(arrays):
-    """Like np.savez_compressed, but with fixed zip metadata so the bytes never change."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, array in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
-            entry = zipfile.ZipInfo(name + ".npy", date_time=FIXED_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16  # fixed file mode, independent of umask
-            archive.writestr(entry, buffer.getvalue(), compresslevel=9)
-    return out.getvalue()
-
-
 def build():
     """The bytes of tinytalks.npz and the (train, val) lists they hold."""
     train, val = split(all_pairs())
     # '<U' arrays are fixed-width unicode: plain numbers in the file, loadable with allow_pickle=False.
     arrays = {"train": np.array(train, dtype=str), "val": np.array(val, dtype=str)}
-    return npz_bytes(arrays), train, val
+    return reproducible_npz_bytes(arrays), train, val
 
 
 def main(argv):

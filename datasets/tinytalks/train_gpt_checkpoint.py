@@ -17,10 +17,8 @@ training record: `history_step`, `history_train_loss`, `history_val_loss` (no ti
 
 import argparse
 import hashlib
-import io
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +30,13 @@ if str(ROOT) not in sys.path:
 import tinytorch  # noqa: E402
 from tinytorch import GPT, CharTokenizer, Tensor, nn, no_grad, optim  # noqa: E402
 from tinytorch.datasets import load_tinytalks  # noqa: E402
+from tinytorch.datasets.files import reproducible_npz_bytes  # noqa: E402
 from tinytorch.nn import functional as F  # noqa: E402
 
 OUTPUT = ROOT / "tinytorch" / "datasets" / "tinytalks_gpt.npz"
 SEED = 2017
 MODEL = dict(block_size=64, n_layer=4, n_head=4, n_embd=64, dropout=0.1)
 TRAINING = dict(steps=3000, batch_size=16, lr=2e-3, weight_decay=0.1, clip=1.0, eval_every=250)
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry a timestamp; pinning it keeps the bytes fixed
 
 
 def per_character_loss(model, ids, block_size):
@@ -67,20 +65,6 @@ def per_character_loss(model, ids, block_size):
     model.train(was_training)
     assert count == len(ids) - 1, (count, len(ids))
     return total / count
-
-
-def npz_bytes(arrays):
-    """Like np.savez_compressed, but with fixed zip metadata so the same arrays always give the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, array in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
-            entry = zipfile.ZipInfo(name + ".npy", date_time=FIXED_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            archive.writestr(entry, buffer.getvalue(), compresslevel=9)
-    return out.getvalue()
 
 
 def train(steps, log=print):
@@ -145,7 +129,7 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     model, tokenizer, record = train(args.steps)
-    data = npz_bytes(checkpoint_arrays(model, tokenizer, record))
+    data = reproducible_npz_bytes(checkpoint_arrays(model, tokenizer, record))
     args.out.write_bytes(data)
     print(f"wrote {args.out} ({len(data):,} bytes), sha256 {hashlib.sha256(data).hexdigest()}")
     return model, tokenizer, record

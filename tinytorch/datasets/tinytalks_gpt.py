@@ -6,34 +6,16 @@ datasets/tinytalks/train_gpt_checkpoint.py (seeded; the full command and its log
 docstring and in content/milestones/2017_transformer.py).
 """
 
-import hashlib
 import io
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
+
+from tinytorch.datasets.files import read_dataset_file
 
 DATA_FILENAME = "tinytalks_gpt.npz"
 # Checksum of the shipped checkpoint; a mismatch means a stale or damaged copy.
 TINYTALKS_GPT_SHA256 = "1c8f2880c27bd2e2b8209e41609b1d4223b45c726d99ed987f09f2006db70f22"
 CONFIG_FIELDS = ("vocab_size", "block_size", "n_layer", "n_head", "n_embd")
-
-
-def _read(path):
-    """(bytes, where they came from) of the bundled checkpoint, or of `path` when given."""
-    if path is None:
-        resource = resources.files(__package__).joinpath(DATA_FILENAME)
-        if not resource.is_file():
-            raise FileNotFoundError(
-                f"TinyTalks GPT checkpoint not found: {resource}. It should be installed with tinytorch; "
-                "reinstall the package, or, in a source checkout, retrain it with "
-                "`python datasets/tinytalks/train_gpt_checkpoint.py`.")
-        return resource.read_bytes(), str(resource)
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"TinyTalks GPT checkpoint not found: {path}. Check the path, or call "
-                                "load_tinytalks_gpt() without `path` to use the copy bundled with tinytorch.")
-    return path.read_bytes(), str(path)
 
 
 def load_tinytalks_gpt(path=None):
@@ -45,14 +27,9 @@ def load_tinytalks_gpt(path=None):
     from tinytorch.core.tokenization import CharTokenizer
     from tinytorch.core.transformers import GPT
 
-    raw, source = _read(path)
-    if path is None:
-        actual = hashlib.sha256(raw).hexdigest()
-        if actual != TINYTALKS_GPT_SHA256:
-            raise ValueError(
-                f"TinyTalks GPT checkpoint {source} failed its checksum: expected sha256 {TINYTALKS_GPT_SHA256}, "
-                f"got {actual}. The file is damaged or from another version; reinstall tinytorch or retrain it "
-                "with datasets/tinytalks/train_gpt_checkpoint.py.")
+    raw, source = read_dataset_file(DATA_FILENAME, path, "TinyTalks GPT checkpoint", TINYTALKS_GPT_SHA256,
+                                    "python datasets/tinytalks/train_gpt_checkpoint.py", "load_tinytalks_gpt",
+                                    check_path=False)  # a checkpoint you trained yourself has its own sha256
     # Read from the bytes already in memory, so what was checked is what is loaded.
     with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
         config = dict(zip(CONFIG_FIELDS, (int(v) for v in arrays["config"])))
