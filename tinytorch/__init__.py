@@ -20,6 +20,7 @@ from tinytorch.core.attention import MultiheadAttention
 from tinytorch.core.transformers import GPT, LayerNorm
 from tinytorch.random import manual_seed
 from tinytorch import nn, optim, training, utils  # tinytorch.nn, .optim, .utils.data, .training
+from tinytorch import profiler  # tinytorch.profiler (module 14)
 
 enable_autograd()
 
