@@ -23,6 +23,8 @@ from tinytorch import nn, optim, training, utils  # tinytorch.nn, .optim, .utils
 
 enable_autograd()
 
+import tinytorch.core.memoization  # noqa: E402,F401 (module 18: KVCache, GPT.forward_cached, generate(use_cache=...))
+
 __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "eye", "arange",
