@@ -33,12 +33,13 @@ def check_kv_cache(KVCache):
         if keys.shape == key.shape and before:
             raise AssertionError(f"{case}: returned only the {size} new positions; return all cached keys and values "
                                  f"of the layer, old and new ({before + size} positions): the new queries attend to all")
+        if before and keys.shape[2] >= size and np.allclose(keys.data[:, :, :size], key) and \
+                (keys.shape[2] < before + size or not np.allclose(keys.data[:, :, before:], key)):
+            raise AssertionError(f"{case}: the new keys were written at position 0, over the old ones; write them after "
+                                 f"the {before} filled positions and advance the layer's length")
         assert keys.shape == values.shape == all_keys.shape, \
             f"{case}: keys and values should have shape {all_keys.shape} (B, n_head, {before + size}, head_size), " \
             f"got {keys.shape} and {values.shape}"
-        if before and np.allclose(keys.data[:, :, :size], key) and not np.allclose(keys.data[:, :, before:], key):
-            raise AssertionError(f"{case}: the new keys were written at position 0, over the old ones; write them after "
-                                 f"the {before} filled positions and advance the layer's length")
         assert_close(keys, all_keys, f"{case}: the keys so far (old, then new)")
         if not np.allclose(values.data, all_values):
             if not np.any(values.data[:, :, before:]) or np.allclose(values.data, all_keys):
@@ -60,10 +61,11 @@ def check_kv_cache(KVCache):
     assert cache.length == 0 and cache.lengths == [0, 0], f"after reset() every length should be 0, got {cache.lengths}"
 
 
-def _expected_rows(attn, x, start, stop, allowed):
-    """Rows start..stop-1 of attention over keys 0..stop-1 with the (L, S) boolean mask `allowed`."""
+def _expected_rows(attn, x, start, stop, allowed, first_key=0):
+    """Rows start..stop-1 of attention over keys first_key..stop-1 with the boolean mask `allowed`."""
     q, k, v = attn._heads(x[:, :stop])
-    y = scaled_dot_product_attention(q[:, :, start:stop], k, v, attn_mask=Tensor(allowed, dtype=np.bool_))
+    y = scaled_dot_product_attention(q[:, :, start:stop], k[:, :, first_key:], v[:, :, first_key:],
+                                     attn_mask=Tensor(allowed, dtype=np.bool_))
     B, L, E = x.shape[0], stop - start, x.shape[2]
     return attn.c_proj(y.transpose(1, 2).reshape(B, L, E)).data
 
@@ -101,6 +103,10 @@ def check_cached_attention(CausalSelfAttention, KVCache):
         for reason, allowed in wrong.items():
             if np.allclose(out.data, _expected_rows(attn, x, start, stop, allowed), rtol=1e-4, atol=1e-5):
                 raise AssertionError(f"{case}: {reason}")
+        if np.allclose(out.data, _expected_rows(attn, x, start, stop, np.tril(np.ones((L, L), dtype=bool)), start),
+                       rtol=1e-4, atol=1e-5):
+            raise AssertionError(f"{case}: the new queries attended only to the new positions' keys, ignoring the "
+                                 f"{start} cached ones: attend to the keys and values cache.append returns")
         assert_close(out, full[:, start:stop], f"{case}: the rows module 13's forward gives these positions on the "
                      "whole sequence", rtol=1e-4, atol=1e-5)
     assert cache.lengths[0] == 6, f"after 6 positions the cache's layer 0 should hold 6, got {cache.lengths[0]}"
