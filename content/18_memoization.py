@@ -502,28 +502,28 @@ print(f"GPT-2-small shape, batch 16: {kv_cache_nbytes(12, 16, 1024, 768) / 1e9:.
 # 2. A model with `n_layer = 24`, `n_embd = 1024`, `block_size = 2048`: how many MB of float32 cache per
 #    sequence? How many sequences fit in 4 GB?
 # 3. Predict the first row of the bottom-right mask for `start = 2, L = 3`, then build it with `np.tril`.
-# 4. From the table in analysis 1, predict the recompute time per token at position 127 of a model with
+# 4. The TinyTalks GPT has `block_size = 64`. A prompt of 30 tokens and 60 new tokens: how many steps can
+#    continue the cache, and how many must recompute the window? Count with the spy on `wpe` from analysis 2.
+# 5. From the table in analysis 1, predict the recompute time per token at position 127 of a model with
 #    `block_size = 128` (linear growth), and the cached step.
-# 5. The TinyTalks GPT has `block_size = 64`. A prompt of 30 tokens and 60 new tokens: how many steps can
-#    continue the cache, and how many must recompute the window? Count with a spy on `cache.reset`.
 
 # %%
 print("1.", sum(range(1, 101)), "positions recomputing;", 100, "with the cache")
 print("2.", kv_cache_nbytes(24, 1, 2048, 1024) / 1e6, "MB per sequence;", int(4e9 // kv_cache_nbytes(24, 1, 2048, 1024)),
       "sequences in 4 GB")
 print("3.", np.tril(np.ones((3, 5), dtype=np.int64), k=2)[0], "(query 0 is position 2: keys 0, 1, 2)")
-slope = (step_times[63][0] - step_times[8][0]) / (63 - 8)
-print(f"4. recompute at position 127 ≈ {(step_times[63][0] + slope * 64) * 1e3:.1f} ms by the line through the "
-      f"table; cached step ≈ {step_times[63][1] * 1e3:.1f} ms")
-resets = []
-original_reset = KVCache.reset
-KVCache.reset = lambda self: resets.append(self.length) or original_reset(self)
+fed = []
+model.wpe.forward = lambda input: fed.append(input.numel()) or original_wpe_forward(input)  # the spy of analysis 2
 try:
     model.generate(Tensor(ids[:, :30], dtype=np.int64), 60, top_k=1, use_cache=True)
 finally:
-    KVCache.reset = original_reset
-print(f"5. {len(resets)} of 60 steps recomputed the window (the first, the prefill, and every step once "
-      f"30 + 60 tokens passed block_size 64): {60 - len(resets)} continued the cache")
+    del model.wpe.forward
+recomputed = sum(1 for positions in fed if positions > 1)
+print(f"4. {recomputed} of 60 steps fed the whole window (the prefill, then every step once 30 + 60 tokens passed "
+      f"block_size 64), {60 - recomputed} continued the cache with one position")
+slope = (step_times[63][0] - step_times[8][0]) / (63 - 8)
+print(f"5. recompute at position 127 ≈ {(step_times[63][0] + slope * 64) * 1e3:.1f} ms by the line through the "
+      f"table; cached step ≈ {step_times[63][1] * 1e3:.1f} ms")
 
 # %% [markdown]
 # **Next:** 19 Benchmarking asks when a speed-up like this one is real: repeated runs, warm-up and the
