@@ -24,6 +24,8 @@ from tinytorch import profiler  # tinytorch.profiler (module 14)
 
 enable_autograd()
 
+import tinytorch.core.memoization  # noqa: E402,F401 (module 18: KVCache, GPT.forward_cached, generate(use_cache=...))
+
 __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "eye", "arange",
