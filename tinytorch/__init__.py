@@ -18,13 +18,11 @@ from tinytorch.core.tokenization import BPETokenizer, CharTokenizer
 from tinytorch.core.embeddings import Embedding
 from tinytorch.core.attention import MultiheadAttention
 from tinytorch.core.transformers import GPT, LayerNorm
+import tinytorch.core.memoization  # noqa: F401 (module 18 gives GPT a KV cache: generate(use_cache=True))
 from tinytorch.random import manual_seed
-from tinytorch import nn, optim, training, utils  # tinytorch.nn, .optim, .utils.data, .training
-from tinytorch import profiler  # tinytorch.profiler (module 14)
+from tinytorch import nn, optim, profiler, training, utils  # tinytorch.nn, .optim, .profiler, .utils.data, .training
 
 enable_autograd()
-
-import tinytorch.core.memoization  # noqa: E402,F401 (module 18: KVCache, GPT.forward_cached, generate(use_cache=...))
 
 __version__ = "0.1.0"
 __all__ = [
