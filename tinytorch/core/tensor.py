@@ -14,8 +14,8 @@ __all__ = ["Tensor", "MaxResult", "result_type", "tensor", "from_numpy", "zeros"
 
 def _check_numeric(data):
     """Refuse what is not numbers (None, strings, ragged lists) with a TypeError naming it."""
-    if isinstance(data, (Tensor, numbers.Number)) or (isinstance(data, np.ndarray) and data.dtype.kind in "biuf"):
-        return
+    if (type(data) is np.ndarray and data.dtype.kind in "biuf") or isinstance(data, (Tensor, numbers.Number)):
+        return  # the common cases first: this runs for every tensor an operation makes
     try:
         values = np.asarray(data)
     except ValueError as err:  # numpy refuses ragged nested lists
@@ -183,6 +183,9 @@ def result_type(*operands):
     Tensors with dimensions decide first, then 0-d tensors, then Python numbers; a later group only
     changes the result when it is of a higher category (a Python float makes an integer tensor float32).
     """
+    first = operands[0]
+    if all(isinstance(v, Tensor) and v.data.ndim and v.data.dtype == first.data.dtype for v in operands):
+        return first.data.dtype  # the common case, tensors of one dtype: nothing to promote
     groups = ([], [], [])
     for value in operands:
         if isinstance(value, (bool, int, float)):  # a Python number: PyTorch's default dtype of its kind
