@@ -935,8 +935,9 @@ print(f"platform {sys.platform}: cols {cols.shape} @ W.T {w_flat.T.shape}: @ {t_
 #    `(4, 3, 28, 28)` batch? Compute `(H + 2p − K) // s + 1`, then run it.
 # 2. How many parameters does `Conv2d(16, 32, 3)` have, and how many FLOPs does it take on a
 #    `(8, 16, 16, 16)` input with padding 1? Predict the time from your GFLOP/s table, then measure.
-# 3. For `MaxPool2d(2, stride=1)` on a 4×4 input holding `arange(16)`, which input gets the largest
-#    gradient when the output gradient is all ones, and how large is it? Check with `backward()`.
+# 3. For `MaxPool2d(2, stride=1)` on a 4×4 input of zeros with a single 5 at row 1, column 1, which
+#    inputs get a gradient when the output gradient is all ones, and how large is the 5's? (In how many
+#    windows is it the maximum?) Check with `backward()`.
 # 4. A `BatchNorm2d(3)` in training sees a batch where channel 0 holds 1, 2, 3, 4 (and nothing else).
 #    What is `running_var[0]` after one call? (Unbiased variance 5/3, momentum 0.1.) Check it.
 # 5. How many bytes does `im2col` allocate for a `(64, 3, 224, 224)` image batch and a 7×7 kernel with

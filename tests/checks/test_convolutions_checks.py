@@ -190,7 +190,8 @@ def avg_pool_ignoring_padding_in_the_count(input, kernel_size, stride=None, padd
 
 # Part 5: batch normalisation.
 def batch_norm_with(biased_running_var=False, running_in_training=False, batch_in_eval=False,
-                    unbiased_normalisation=False, swapped_momentum=False, detached_statistics=False):
+                    unbiased_normalisation=False, swapped_momentum=False, detached_statistics=False,
+                    eval_without_eps=False):
     def mutant(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
         channels = input.shape[1]
         dims = (0,) + tuple(range(2, input.ndim))
@@ -211,7 +212,8 @@ def batch_norm_with(biased_running_var=False, running_in_training=False, batch_i
         if running_in_training and running_mean is not None or not (training or batch_in_eval):
             mean = Tensor(running_mean.data.reshape(shape))
             var = Tensor(running_var.data.reshape(shape))
-        out = (input - mean) / (var + eps).sqrt()
+        eval_mode = not (training or batch_in_eval)
+        out = (input - mean) / (var.sqrt() if eval_without_eps and eval_mode else (var + eps).sqrt())
         if weight is not None:
             out = out * weight.reshape(shape)
         return out if bias is None else out + bias.reshape(shape)
@@ -259,6 +261,7 @@ CASES = [
         (batch_norm_with(unbiased_normalisation=True), "biased variance"),
         (batch_norm_with(swapped_momentum=True), "momentum"),
         (batch_norm_with(detached_statistics=True), "gradient of the input"),
+        (batch_norm_with(eval_without_eps=True), "in eval mode too"),
     ]),
 ]
 test_check_accepts_the_reference, test_check_rejects_a_wrong_implementation = make_mutant_tests(CASES)

@@ -67,6 +67,16 @@ class GPTEmbeddingIdsAsPositions(tf.GPT):
         return self.lm_head(self.ln_f(x))
 
 
+class GPTWithoutEmbeddingDropout(tf.GPT):
+    def forward(self, idx):
+        if idx.shape[1] > self.block_size:  # the given validation, before the exercise's region
+            return super().forward(idx)
+        x = self.wte(idx) + self.wpe(arange(idx.shape[1]))  # self.drop left out
+        for block in self.h:
+            x = block(x)
+        return self.lm_head(self.ln_f(x))
+
+
 class GPTWithoutFinalNorm(tf.GPT):
     def forward(self, idx):
         x = self.wte(idx) + self.wpe(arange(idx.shape[1]))
@@ -120,7 +130,7 @@ CASES = [
      [(PostNormBlock, "post-norm"), (NoResidualBlock, "no residual"), (OneNormBlock, "ln_2")]),
     (checks.check_gpt, tf.GPT,
      [(GPTWithoutPositions, "position embeddings"), (GPTEmbeddingIdsAsPositions, "wpe of the positions"),
-      (GPTWithoutFinalNorm, "final LayerNorm")]),
+      (GPTWithoutFinalNorm, "final LayerNorm"), (GPTWithoutEmbeddingDropout, "apply self.drop")]),
     (checks.check_sampling, tf.sample_next,
      [(sample_multiplying_temperature, "logits / temperature"), (sample_top_k_keeping_the_smallest, "greedy"),
       (sample_without_max_shift, "must not overflow"), (sample_unseeded, "same seed")]),

@@ -64,8 +64,22 @@ def assert_close(actual, expected, what, rtol=1e-5, atol=1e-6):
     actual = np.asarray(getattr(actual, "data", actual))
     expected = np.asarray(getattr(expected, "data", expected))
     assert actual.shape == expected.shape, f"{what}: expected shape {expected.shape}, got {actual.shape}"
-    assert np.allclose(actual, expected, rtol=rtol, atol=atol), \
-        f"{what}: expected\n{expected}\ngot\n{actual}"
+    assert np.allclose(actual, expected, rtol=rtol, atol=atol), f"{what}: {_difference(actual, expected, rtol, atol)}"
+
+
+def _difference(actual, expected, rtol, atol):
+    """Both arrays when they are small; for a big one, where and how much they differ (a wall of numbers
+    hides the mistake)."""
+    if expected.size <= 24:
+        return f"expected\n{expected}\ngot\n{actual}"
+    with np.errstate(invalid="ignore"):
+        wrong = ~np.isclose(actual, expected, rtol=rtol, atol=atol)
+        gap = np.where(wrong, np.abs(actual.astype(np.float64) - expected), 0)
+    worst = np.unravel_index(np.nanargmax(np.where(np.isnan(gap), np.inf, gap)), expected.shape)
+    return (f"{wrong.sum():,} of {expected.size:,} values differ; the largest difference is at index "
+            f"{tuple(int(i) for i in worst)}: expected {expected[worst]:.6g}, got {actual[worst]:.6g}"
+            + (f" (the got/expected ratio there is {actual[worst] / expected[worst]:.4g})"
+               if expected[worst] not in (0, np.inf, -np.inf) else ""))
 
 
 def assert_raises(error_type, action, what, must_mention=()):

@@ -292,6 +292,13 @@ def check_batch_norm(batch_norm, BatchNorm2d):
     assert int(layer.num_batches_tracked.item()) == 3, "eval mode must not count batches in num_batches_tracked"
     single = layer(Tensor(x[:1, :, :1, :1]))
     assert single.shape == (1, 3, 1, 1), "in eval mode a single value per channel is fine"
+    quiet = BatchNorm2d(2).eval()  # a channel whose running variance is tiny: eps must be inside the root
+    quiet.running_var.data[...] = np.array([1e-6, 1.0], dtype=np.float32)
+    tiny = np.full((1, 2, 2, 2), 0.01, dtype=np.float32)
+    assert_close(quiet(Tensor(tiny)), _reference_batch_norm(tiny, np.zeros(2), np.array([1e-6, 1.0]), np.ones(2),
+                                                           np.zeros(2)),
+                 "BatchNorm2d in eval mode with running_var [1e-6, 1] (divide by sqrt(running_var + eps), "
+                 "eps = 1e-5, in eval mode too)", rtol=1e-3, atol=1e-3)
 
     fast = BatchNorm2d(2, momentum=0.5)
     x = rng.standard_normal((3, 2, 2, 2)).astype(np.float32)

@@ -129,6 +129,16 @@ def check_gpt(GPT):
     assert_raises(ValueError, lambda: model(Tensor(rng.integers(0, 11, (1, 13)), dtype=np.int64)),
                   "GPT with block_size 12 on a sequence of length 13", must_mention=["13", "12"])
 
+    manual_seed(9)
+    dropping = GPT(vocab_size=11, block_size=12, n_layer=1, n_head=2, n_embd=16, dropout=0.5)
+    for block in dropping.h:  # only the embedding dropout left active
+        block.attn.dropout.p = block.attn.dropout_p = block.mlp.dropout.p = 0.0
+    dropping.train()
+    first, second = (dropping(Tensor(ids, dtype=np.int64)).data for _ in range(2))
+    assert not np.allclose(first, second), \
+        ("GPT(dropout=0.5) in training mode gave the same logits twice: apply self.drop to the summed token and "
+         "position embeddings")
+
     targets = Tensor(rng.integers(0, 11, (3 * 6,)), dtype=np.int64)
     from tinytorch.nn.functional import cross_entropy
     model.zero_grad()
