@@ -103,7 +103,7 @@ from tinytorch.core.tensor import Tensor
 from tinytorch.patching import patch_to
 from tinytorch.random import default_generator
 
-__all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "Dropout"]
+__all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "Dropout", "check_size"]
 
 
 class Parameter(Tensor):
@@ -388,11 +388,14 @@ check_module(Module, Parameter)
 
 # %%
 #| export
-def _check_size(value, name, layer):
+def check_size(value, name, layer, least=0):
+    """A layer's size argument (features, channels, table rows) as an int, or an error naming it: a TypeError
+    for a non-int, a RuntimeError (PyTorch's type for a bad dimension) below `least`. Later layers use it too."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{layer}: {name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < 0:  # PyTorch raises RuntimeError for a negative dimension
-        raise RuntimeError(f"{layer}: {name} must be >= 0, got {value}")
+    if value < least:
+        raise RuntimeError(f"{layer}: {name} must be >= {least}, got {value}")
+    return int(value)
 
 
 class Linear(Module):
@@ -400,8 +403,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
-        _check_size(in_features, "in_features", "Linear")
-        _check_size(out_features, "out_features", "Linear")
+        check_size(in_features, "in_features", "Linear")
+        check_size(out_features, "out_features", "Linear")
         self.in_features, self.out_features = in_features, out_features
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         rng = default_generator()

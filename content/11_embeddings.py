@@ -63,12 +63,11 @@
 #| export
 #| default_exp core.embeddings
 import math
-import numbers
 
 import numpy as np
 
 from tinytorch.core.autograd import Function, record
-from tinytorch.core.layers import Module, Parameter
+from tinytorch.core.layers import Module, Parameter, check_size
 from tinytorch.core.tensor import Tensor
 from tinytorch.patching import patch_to
 from tinytorch.random import default_generator
@@ -200,23 +199,14 @@ check_embedding_gradient(embedding)
 
 # %%
 #| export
-def _count(value, name, owner):
-    """A non-negative int argument, or a TypeError / RuntimeError naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: {name} must be an int, got {value!r}")
-    if value < 0:
-        raise RuntimeError(f"{owner}: {name} must be non-negative, got {value}")
-    return int(value)
-
-
 class Embedding(Module):
     """A lookup table of `num_embeddings` vectors of size `embedding_dim`, as torch.nn.Embedding: int64 ids
     of any shape (...) give (..., embedding_dim); the table is drawn from N(0, 1)."""
 
     def __init__(self, num_embeddings, embedding_dim):
         super().__init__()
-        self.num_embeddings = _count(num_embeddings, "num_embeddings", "Embedding")
-        self.embedding_dim = _count(embedding_dim, "embedding_dim", "Embedding")
+        self.num_embeddings = check_size(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = check_size(embedding_dim, "embedding_dim", "Embedding")
         # HINT 1: The layer's only parameter is the table, one row per id, drawn from a standard normal
         # HINT 1: distribution as PyTorch does. Draw from the course's generator so that `tinytorch.manual_seed`
         # HINT 1: makes it repeatable.
@@ -278,8 +268,8 @@ check_embedding_module(Embedding)
 def sinusoidal_positional_encoding(max_len, d_model, base=10000.0):
     """The (max_len, d_model) float32 table of "Attention Is All You Need": PE[pos, 2i] = sin(pos / base^(2i/d))
     and PE[pos, 2i+1] = cos(pos / base^(2i/d)), i = dim // 2 (an odd d_model ends with a sine)."""
-    max_len = _count(max_len, "max_len", "sinusoidal_positional_encoding")
-    d_model = _count(d_model, "d_model", "sinusoidal_positional_encoding")
+    max_len = check_size(max_len, "max_len", "sinusoidal_positional_encoding")
+    d_model = check_size(d_model, "d_model", "sinusoidal_positional_encoding")
     # HINT 1: Position pos and dimension j get the angle pos / base^(2i/d_model), where i = j // 2 pairs the
     # HINT 1: dimensions: even dimensions take its sine, odd ones its cosine. Low dimensions turn fast, high
     # HINT 1: ones slowly, so every position gets a distinct pattern.

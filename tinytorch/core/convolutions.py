@@ -8,7 +8,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tinytorch.core.autograd import Function, record
-from tinytorch.core.layers import Module, Parameter
+from tinytorch.core.layers import Module, Parameter, check_size
 from tinytorch.core.tensor import Tensor
 from tinytorch.random import default_generator
 
@@ -193,21 +193,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
     return result.squeeze(0) if unbatched else result
 
 
-def _channels(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"Conv2d: {name} must be an int, got {value!r}")
-    if value < 1:
-        raise RuntimeError(f"Conv2d: {name} must be positive, got {value}")
-    return int(value)
-
-
 class Conv2d(Module):
     """2-D convolution layer as torch.nn.Conv2d: weight (out_channels, in_channels, kH, kW), bias
     (out_channels,) or None, both drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels*kH*kW."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
         super().__init__()
-        self.in_channels, self.out_channels = _channels(in_channels, "in_channels"), _channels(out_channels, "out_channels")
+        self.in_channels = check_size(in_channels, "in_channels", "Conv2d", least=1)
+        self.out_channels = check_size(out_channels, "out_channels", "Conv2d", least=1)
         self.kernel_size, self.stride, self.padding = _sizes("Conv2d", kernel_size, stride, padding)
         fan_in = in_channels * self.kernel_size[0] * self.kernel_size[1]
         bound = 1 / math.sqrt(fan_in)
