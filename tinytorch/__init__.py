@@ -36,5 +36,5 @@ __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW",
     "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d", "Flatten",
     "CharTokenizer", "BPETokenizer", "Embedding", "MultiheadAttention", "LayerNorm", "GPT",
-    "nn", "optim", "utils", "training",
+    "nn", "optim", "profiler", "utils", "training",
 ]

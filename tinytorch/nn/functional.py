@@ -16,7 +16,9 @@ from tinytorch.core.transformers import layer_norm
 from tinytorch.core.convolutions import avg_pool2d, batch_norm, conv2d, max_pool2d
 
 __all__ = ["relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "cross_entropy", "mse_loss",
-           "binary_cross_entropy_with_logits", "linear", "dropout"]
+           "binary_cross_entropy_with_logits", "linear", "dropout",
+           "conv2d", "max_pool2d", "avg_pool2d", "batch_norm",  # module 09
+           "embedding", "scaled_dot_product_attention", "layer_norm"]  # modules 11, 12 and 13
 
 
 def _require_tensor(input, name):
@@ -96,6 +98,3 @@ def dropout(input, p=0.5, training=True):
     the input unchanged when not training."""
     return Dropout(p).train(training)(input)
 
-
-__all__ += ["embedding", "scaled_dot_product_attention", "layer_norm",  # written in modules 11, 12 and 13
-            "conv2d", "max_pool2d", "avg_pool2d", "batch_norm"]  # module 09
