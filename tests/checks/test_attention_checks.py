@@ -25,6 +25,10 @@ def scores_ignoring_scale(query, key, scale=None):
     return (query @ key.transpose(-2, -1)) * (1 / math.sqrt(query.shape[-1]))
 
 
+def scores_with_scale_or_default(query, key, scale=None):
+    return (query @ key.transpose(-2, -1)) * (scale or 1 / math.sqrt(query.shape[-1]))  # scale=0.0 lost
+
+
 def scores_on_numpy(query, key, scale=None):
     """Right numbers, no graph: computed on the arrays, so no gradient reaches the query."""
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
@@ -163,7 +167,7 @@ class MHAIgnoringBatchFirst(MultiheadAttention):
 CASES = [
     (checks.check_attention_scores, attention_scores,
      [(scores_over_e, "that is 1/E"), (scores_unscaled, "not scaled at all"), (scores_ignoring_scale, "scale=0.1"),
-      (scores_on_numpy, "gradient")]),
+      (scores_with_scale_or_default, "scale is None"), (scores_on_numpy, "gradient")]),
     (checks.check_masks, (causal_mask, attention_bias),
      [((causal_mask_hiding_diagonal, attention_bias), "ITSELF"), ((causal_mask_upper, attention_bias), "future"),
       ((causal_mask_bottom_right, attention_bias), "top-left"), ((causal_mask, bias_inverted), "convention is inverted")]),

@@ -47,6 +47,9 @@ def check_attention_scores(attention_scores):
     assert_close(attention_scores(q, k, scale=0.1), raw * 0.1, "attention_scores(q, k, scale=0.1) (an explicit scale is used as given)",
                  rtol=1e-5)
     assert_close(attention_scores(q, k, scale=1.0), raw, "scale=1.0", rtol=1e-5)
+    assert_close(attention_scores(q, k, scale=0.0), raw * 0.0,
+                 "attention_scores(q, k, scale=0.0) (0.0 is a scale like any other: test `scale is None`, "
+                 "not `scale or ...`)", rtol=1e-5)
     heads = _normal((2, 3, 4, 8), 4), _normal((2, 3, 6, 8), 5)
     assert attention_scores(*heads).shape == (2, 3, 4, 6), \
         "batch and head dimensions (2, 3, L=4, E=8) and (2, 3, S=6, E=8) should pass through: (2, 3, 4, 6)"

@@ -146,9 +146,12 @@ def check_conv2d(conv2d, Conv2d):
                 values[position] = varied
                 return float(np.sum(upstream * reference_conv2d(*values, stride, padding)))
             assert tensor.grad is not None, f"conv2d on {_describe(case)}: the {name} received no gradient"
+            where = {"input": "col2im: overlapping windows must ADD into the input, and the padding be cropped",
+                     "weight": "the weight's gradient: the output gradient times the columns (one matmul), reshaped like the weight",
+                     "bias": "the bias's gradient: the output gradient summed over batch and positions"}[name]
             assert_close(tensor.grad, numerical_gradient(loss, arrays[position]),
-                         f"gradient of the {name} of conv2d on {_describe(case)} (against finite differences)",
-                         rtol=1e-5, atol=1e-6)
+                         f"gradient of the {name} of conv2d on {_describe(case)} (against finite differences; "
+                         f"it comes from {where})", rtol=1e-5, atol=1e-6)
 
     manual_seed(0)
     layer = Conv2d(3, 4, 3)
