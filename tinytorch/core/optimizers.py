@@ -11,11 +11,6 @@ from tinytorch.patching import patch_to
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 
 
-def _is_leaf(tensor):
-    """True unless the tensor was computed by a recorded operation (it has a grad_fn)."""
-    return getattr(tensor, "grad_fn", getattr(tensor, "_grad_fn", None)) is None
-
-
 class Optimizer:
     """Base class, as torch.optim.Optimizer: param_groups, a per-parameter `state`; subclasses implement step()."""
 
@@ -46,7 +41,7 @@ class Optimizer:
             if not isinstance(getattr(p, "data", None), np.ndarray):
                 raise TypeError(f"{type(self).__name__} can only optimize Tensors: parameter {index} "
                                 f"is a {type(p).__name__}")
-            if not _is_leaf(p):
+            if not p.is_leaf:
                 raise ValueError(f"{type(self).__name__} can't optimize a non-leaf Tensor (parameter {index} "
                                  f"was computed by an operation; optimize the tensors it was computed from)")
             if any(p is q for q in params[:index]):
