@@ -43,9 +43,13 @@
 # for uint8 (`quint8`). A float `x` is stored as the integer
 #
 # ```text
-#   q = clamp(round(x / scale) + zero_point, qmin, qmax)      (quantize)
+#   q = clamp(round(x / scale + zero_point), qmin, qmax)      (quantize)
 #   x ≈ (q - zero_point) · scale                              (dequantize)
 # ```
+#
+# (PyTorch computes `x / scale` as `x · (1 / scale)` in float32, one division for the whole tensor and then
+# cheap multiplications, and rounds after adding the zero point; we do the same, so our integers are
+# PyTorch's exactly, ties included.)
 #
 # `scale` is the float step between neighbouring levels; `zero_point` is the integer that stands for 0.0.
 # Rounding costs at most `scale / 2` per number inside the range; `clamp` handles numbers outside it (they
@@ -273,7 +277,8 @@ def _values(x, what):
 
 def quantize_per_tensor(input, scale, zero_point, dtype):
     """A QuantizedTensor of input with one (scale, zero_point), as torch.quantize_per_tensor:
-    q = clamp(round(input / scale) + zero_point, qmin, qmax), rounding half to even."""
+    q = clamp(round(input · (1 / scale) + zero_point), qmin, qmax) in float32, rounding half to even: PyTorch's
+    arithmetic, integer for integer."""
     x = _values(input, "quantize_per_tensor")
     qmin, qmax = quant_range(dtype)
     if not scale > 0 or not np.isfinite(scale):
@@ -281,13 +286,14 @@ def quantize_per_tensor(input, scale, zero_point, dtype):
     if isinstance(zero_point, bool) or not isinstance(zero_point, numbers.Integral) or not qmin <= zero_point <= qmax:
         raise ValueError(f"quantize_per_tensor: zero_point must be an integer in [{qmin}, {qmax}] for "
                          f"{_DTYPE_NAMES[np.dtype(dtype)]}, got {zero_point!r}")
-    # HINT 1: Divide by the scale, round to the nearest integer (half to even, as PyTorch), shift by the zero
-    # HINT 1: point, then clamp into [qmin, qmax] BEFORE converting to 8 bits: converting first would wrap 130
-    # HINT 1: around to -126 instead of clipping it to 127. Truncation (astype) is not rounding.
-    # HINT 2: `x / np.float32(scale)`, `np.round`, `np.clip(..., qmin, qmax)`, `.astype(dtype)`; name the result
-    # HINT 2: `q`; the return line below wraps it.
+    # HINT 1: Multiply by the inverse scale (as PyTorch does), add the zero point, round to the nearest integer
+    # HINT 1: (half to even, as PyTorch), then clamp into [qmin, qmax] BEFORE converting to 8 bits: converting first
+    # HINT 1: would wrap 130 around to -126 instead of clipping it to 127. Truncation (astype) is not rounding.
+    # HINT 2: `inverse = np.float32(1) / np.float32(scale)`, then `np.round`, `np.clip(..., qmin, qmax)`,
+    # HINT 2: `.astype(dtype)`; name the result `q`; the return line below wraps it.
     ### BEGIN SOLUTION
-    q = np.clip(np.round(x / np.float32(scale)) + zero_point, qmin, qmax).astype(dtype)
+    inverse_scale = np.float32(1) / np.float32(scale)
+    q = np.clip(np.round(x * inverse_scale + np.float32(zero_point)), qmin, qmax).astype(dtype)
     ### END SOLUTION
     return QuantizedTensor(q, scale, zero_point, "per_tensor_affine")
 
@@ -355,11 +361,12 @@ def quantize_per_channel(input, scales, zero_points, axis, dtype):
     # HINT 1: The same map as per tensor, with the scale and zero point of each element's own channel. Make the
     # HINT 1: per-channel vectors broadcast along `axis` (and only along it), then quantize all elements at once.
     # HINT 2: `scales.astype(np.float32).reshape(shape)` and `zero_points.reshape(shape)` (`shape` is all ones except
-    # HINT 2: -1 at `axis`), then the same round / shift / clip / astype as `quantize_per_tensor`; call it `q`.
+    # HINT 2: -1 at `axis`), then the same inverse scale / shift / round / clip / astype as `quantize_per_tensor`;
+    # HINT 2: call it `q`.
     ### BEGIN SOLUTION
-    scale = scales.astype(np.float32).reshape(shape)
-    zero_point = zero_points.astype(np.int64).reshape(shape)
-    q = np.clip(np.round(x / scale) + zero_point, qmin, qmax).astype(dtype)
+    inverse_scales = np.float32(1) / scales.astype(np.float32).reshape(shape)
+    zero_point = zero_points.astype(np.float32).reshape(shape)
+    q = np.clip(np.round(x * inverse_scales + zero_point), qmin, qmax).astype(dtype)
     ### END SOLUTION
     return QuantizedTensor(q, scales, zero_points, "per_channel_affine", axis=axis)
 
@@ -373,7 +380,7 @@ def fake_quantize_per_channel_affine(input, scale, zero_point, axis, quant_min, 
     shape[axis] = -1
     scale = np.asarray(getattr(scale, "data", scale), dtype=np.float32).reshape(shape)
     zero_point = np.asarray(getattr(zero_point, "data", zero_point), dtype=np.int64).reshape(shape)
-    q = np.clip(np.round(x / scale) + zero_point, quant_min, quant_max)
+    q = np.clip(np.round(x * (np.float32(1) / scale) + zero_point.astype(np.float32)), quant_min, quant_max)
     return Tensor(((q - zero_point) * scale).astype(np.float32), dtype=np.float32)
 
 
@@ -849,6 +856,7 @@ print(f"(cell took {time.perf_counter() - cell_start:.1f} s)")
 # Per layer of the trained MLP: the weight's float32 bytes, its int8 bytes, what stays float (bias, scale).
 
 # %%
+mlp_int8 = quantize_dynamic(mlp)  # again, so this cell runs on its own
 print(f"{'layer':<22} {'float32 weight':>15} {'int8 weight':>12} {'scale+zp':>9} {'bias (float32)':>15} {'ratio':>6}")
 for index, (layer, qlayer) in enumerate(zip(mlp, mlp_int8)):
     if isinstance(layer, Linear):
@@ -899,6 +907,7 @@ for bits in (8, 6, 4, 2):
 # %%
 from tinytorch.timing import time_per_call
 
+mlp_int8 = quantize_dynamic(mlp)
 x_hidden = Tensor(np.maximum(mlp[0](test_x_flat).data, 0))  # the input of the second layer: (359, 128)
 with no_grad():
     float_time = time_per_call(lambda: mlp[2](x_hidden))

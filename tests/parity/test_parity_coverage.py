@@ -12,7 +12,7 @@ from pathlib import Path
 import tinytorch
 from parity import COVERED
 
-NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", "utils.data"]
+NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", "utils.data", "quantization"]
 
 # Names with no PyTorch counterpart to compare against.
 EXEMPT = {
@@ -22,6 +22,7 @@ EXEMPT = {
     "training": "the course's own helpers (Trainer, checkpoints, plots): not a PyTorch namespace",
     "CharTokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
     "BPETokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
+    "quantization.model_nbytes": "module 15's byte count of a model (float and int8 weights): torch has no such function",
 }
 
 # Dunders of Tensor that are machinery, not operators a script calls.

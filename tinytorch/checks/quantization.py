@@ -35,6 +35,9 @@ def check_calculate_qparams(calculate_qparams):
                 with trying(case):
                     scale, zero_point = calculate_qparams(low, high, dtype, qscheme)
                 want_scale, want_zero = _expected_qparams(low, high, dtype, symmetric)
+                if want_scale == float(_EPS) and not np.isclose(scale, want_scale, rtol=1e-3):
+                    raise AssertionError(f"{case}: a range of width 0 must give the smallest scale, float32 eps "
+                                         f"{want_scale:.3g}, not {scale!r} (never divide by a zero scale)")
                 assert isinstance(zero_point, (int, np.integer)) and not isinstance(zero_point, bool), \
                     f"{case}: zero_point should be an int, got {type(zero_point).__name__} {zero_point!r}: the zero " \
                     "point must be an integer so that 0.0 is stored exactly (round it)"
@@ -45,9 +48,6 @@ def check_calculate_qparams(calculate_qparams):
                         and not np.isclose(scale, want_scale, rtol=1e-4):
                     raise AssertionError(f"{case}: scale {scale:.6g} = max / (qmax - qmin): the affine scale spreads "
                                          f"the whole width max - min over the steps, expected {want_scale:.6g}")
-                if want_scale == float(_EPS) and not np.isclose(scale, want_scale, rtol=1e-3):
-                    raise AssertionError(f"{case}: a range of width 0 must give the smallest scale, float32 eps "
-                                         f"{want_scale:.3g}, not {scale!r} (never divide by a zero scale)")
                 assert np.isclose(scale, want_scale, rtol=1e-5, atol=0), \
                     f"{case}: scale should be {want_scale:.7g}, got {scale!r}" + (
                         " (symmetric: max(|min|, |max|) / ((qmax - qmin) / 2))" if symmetric else
@@ -67,8 +67,17 @@ def check_calculate_qparams(calculate_qparams):
         f"the 3 per-channel zero points should be {[z for _, z in expected]}, got {zero_points}"
 
 
-def _expected_quantize(x, scale, zero_point, qmin, qmax, dtype):
-    return np.clip(np.round(x.astype(np.float32) / np.float32(scale)) + zero_point, qmin, qmax).astype(dtype)
+def _expected_quantize(x, scale, zero_point, qmin, qmax, dtype, divide=False):
+    """PyTorch's integers: round(x · float32(1 / scale) + zero_point), clamped. With divide=True, x / scale: the two
+    differ only on exact ties (either is accepted)."""
+    x = x.astype(np.float32)
+    raw = x / np.float32(scale) if divide else x * (np.float32(1) / np.float32(scale))
+    return np.clip(np.round(raw + np.float32(zero_point)), qmin, qmax).astype(dtype)
+
+
+def _same_integers(got, x, scale, zero_point, qmin, qmax, dtype):
+    return any(np.array_equal(got, _expected_quantize(x, scale, zero_point, qmin, qmax, dtype, divide))
+               for divide in (False, True))
 
 
 def _diagnose(q, x, scale, zero_point, qmin, qmax, case):
@@ -103,11 +112,12 @@ def check_quantize_per_tensor(quantize_per_tensor):
         want = _expected_quantize(x, scale, zero_point, qmin, qmax, dtype)
         got = np.asarray(getattr(got, "data", got))
         assert got.dtype == np.dtype(dtype), f"{case}: int_repr() should be {name}, got {got.dtype}"
-        if not np.array_equal(got, want):
+        if not _same_integers(got, x, scale, zero_point, qmin, qmax, dtype):
             _diagnose(got, x, scale, zero_point, qmin, qmax, case)
             raise AssertionError(f"{case}: integers expected\n{want}\ngot\n{got}")
         with trying(f"dequantize() of {case}"):
             back = qt.dequantize()
+        want = got
         expected_back = (want.astype(np.float32) - zero_point) * np.float32(scale)
         assert isinstance(back, Tensor) and back.dtype == np.float32, \
             f"dequantize() of {case} should be a float32 Tensor, got {type(back).__name__} {getattr(back, 'dtype', '')}"
@@ -125,6 +135,26 @@ def check_quantize_per_tensor(quantize_per_tensor):
 @check("Part 2 · quantize_per_channel")
 def check_quantize_per_channel(quantize_per_channel):
     rng = np.random.default_rng(2)
+    # a square weight first: a scale broadcast along the wrong axis gives no shape error here
+    square = rng.normal(0, 1, (5, 5)).astype(np.float32) * np.array([[0.01], [0.1], [1], [10], [100]], dtype=np.float32)
+    for axis in (0, 1):
+        scales = np.abs(square).max(axis=1 - axis).astype(np.float64) / 127.5
+        shape, wrong = ((-1, 1), (1, -1)) if axis == 0 else ((1, -1), (-1, 1))
+        case = f"quantize_per_channel(a 5x5 weight whose rows have very different ranges, axis={axis})"
+        with trying(case):
+            got = quantize_per_channel(Tensor(square.copy()), scales.copy(), np.zeros(5, dtype=np.int64), axis, np.int8)
+            got = np.asarray(getattr(got.int_repr(), "data", got.int_repr()))
+        wants = [np.clip(np.round(square * (np.float32(1) / scales.astype(np.float32).reshape(shape))), -128, 127),
+                 np.clip(np.round(square / scales.astype(np.float32).reshape(shape)), -128, 127)]
+        want = wants[0].astype(np.int8)
+        wrong_scales = scales.astype(np.float32).reshape(wrong)
+        if any(np.array_equal(got, np.clip(np.round(rule), -128, 127))
+               for rule in (square * (np.float32(1) / wrong_scales), square / wrong_scales)):
+            raise AssertionError(f"{case}: the scales were applied along axis {1 - axis}, not axis {axis}: reshape "
+                                 f"them so they broadcast along axis {axis} only (with a square weight no shape error "
+                                 "warns you)")
+        if not any(np.array_equal(got, w) for w in wants):
+            raise AssertionError(f"{case}: expected the integers\n{want}\ngot\n{got}")
     matrix = rng.normal(0, 1, (4, 6)).astype(np.float32) * np.array([[0.01], [1.0], [0.1], [3.0]], dtype=np.float32)
     conv = rng.normal(0, 1, (3, 2, 3, 3)).astype(np.float32)
     cases = [(matrix, 0, np.int8), (matrix.T.copy(), 1, np.int8), (matrix, 1, np.uint8), (conv, 0, np.int8),
@@ -139,11 +169,14 @@ def check_quantize_per_channel(quantize_per_channel):
         with trying(case):
             qt = quantize_per_channel(Tensor(x.copy()), scales.copy(), zero_points.copy(), axis, dtype)
             got = np.asarray(getattr(qt.int_repr(), "data", qt.int_repr()))
-        want = np.empty_like(x, dtype=dtype)
+        want, want_divided = np.empty_like(x, dtype=dtype), np.empty_like(x, dtype=dtype)
         for c in range(channels):  # one channel at a time, so the broadcast is not the one under test
             index = [slice(None)] * x.ndim
             index[axis] = c
             want[tuple(index)] = _expected_quantize(x[tuple(index)], scales[c], zero_points[c], qmin, qmax, dtype)
+            want_divided[tuple(index)] = _expected_quantize(x[tuple(index)], scales[c], zero_points[c], qmin, qmax,
+                                                            dtype, divide=True)
+        want = got if np.array_equal(got, want_divided) else want  # x / scale instead of x · (1 / scale): accepted
         assert got.shape == x.shape and got.dtype == np.dtype(dtype), \
             f"{case}: int_repr() should be {np.dtype(dtype).name} of shape {x.shape}, got {got.dtype} {got.shape}"
         if not np.array_equal(got, want):
@@ -161,16 +194,6 @@ def check_quantize_per_channel(quantize_per_channel):
         assert_close(qt.dequantize(), (want.astype(np.float32) - zero_points.reshape(
             [-1 if a == axis else 1 for a in range(x.ndim)])) * scales.astype(np.float32).reshape(
             [-1 if a == axis else 1 for a in range(x.ndim)]), f"dequantize() of {case}")
-    # the square case: a mistake in the axis cannot hide behind a shape error
-    square = rng.normal(0, 1, (5, 5)).astype(np.float32) * np.array([[0.01], [0.1], [1], [10], [100]], dtype=np.float32)
-    scales = np.abs(square).max(axis=1).astype(np.float64) / 127.5
-    with trying("quantize_per_channel(a 5x5 weight with rows of very different ranges, axis=0)"):
-        got = quantize_per_channel(Tensor(square.copy()), scales, np.zeros(5, dtype=np.int64), 0, np.int8).int_repr()
-    want = np.clip(np.round(square / scales.astype(np.float32)[:, None]), -128, 127).astype(np.int8)
-    if not np.array_equal(np.asarray(getattr(got, "data", got)), want):
-        raise AssertionError("quantize_per_channel(a 5x5 weight, axis=0): the integers are wrong; with a square weight "
-                             "a scale broadcast along the wrong axis gives no shape error: each ROW (axis 0) has its "
-                             f"own scale. Expected\n{want}\ngot\n{np.asarray(getattr(got, 'data', got))}")
 
 
 @check("Part 3 · MinMaxObserver.forward")
@@ -216,7 +239,7 @@ def _reference_dynamic(x, qweight, weight_scale, bias):
     low, high = min(float(x.min()), 0.0), max(float(x.max()), 0.0)
     scale = max(np.float32(high - low) / np.float32(255), _EPS)
     zero_point = int(np.clip(0 - np.round(np.float32(low) / scale), 0, 255))
-    qx = np.clip(np.round(x / np.float32(scale)) + zero_point, 0, 255).astype(np.int64)
+    qx = np.clip(np.round(x * (np.float32(1) / np.float32(scale)) + np.float32(zero_point)), 0, 255).astype(np.int64)
     acc = (qx - zero_point) @ qweight.astype(np.int64).T
     out = acc.astype(np.float32) * (np.float32(scale) * weight_scale)
     return (out if bias is None else out + bias), qx, zero_point, scale

@@ -156,7 +156,8 @@ def _values(x, what):
 
 def quantize_per_tensor(input, scale, zero_point, dtype):
     """A QuantizedTensor of input with one (scale, zero_point), as torch.quantize_per_tensor:
-    q = clamp(round(input / scale) + zero_point, qmin, qmax), rounding half to even."""
+    q = clamp(round(input · (1 / scale) + zero_point), qmin, qmax) in float32, rounding half to even: PyTorch's
+    arithmetic, integer for integer."""
     x = _values(input, "quantize_per_tensor")
     qmin, qmax = quant_range(dtype)
     if not scale > 0 or not np.isfinite(scale):
@@ -164,7 +165,8 @@ def quantize_per_tensor(input, scale, zero_point, dtype):
     if isinstance(zero_point, bool) or not isinstance(zero_point, numbers.Integral) or not qmin <= zero_point <= qmax:
         raise ValueError(f"quantize_per_tensor: zero_point must be an integer in [{qmin}, {qmax}] for "
                          f"{_DTYPE_NAMES[np.dtype(dtype)]}, got {zero_point!r}")
-    q = np.clip(np.round(x / np.float32(scale)) + zero_point, qmin, qmax).astype(dtype)
+    inverse_scale = np.float32(1) / np.float32(scale)
+    q = np.clip(np.round(x * inverse_scale + np.float32(zero_point)), qmin, qmax).astype(dtype)
     return QuantizedTensor(q, scale, zero_point, "per_tensor_affine")
 
 
@@ -186,9 +188,9 @@ def quantize_per_channel(input, scales, zero_points, axis, dtype):
                          f"got {scales} and {zero_points}")
     shape = [1] * x.ndim
     shape[axis] = -1
-    scale = scales.astype(np.float32).reshape(shape)
-    zero_point = zero_points.astype(np.int64).reshape(shape)
-    q = np.clip(np.round(x / scale) + zero_point, qmin, qmax).astype(dtype)
+    inverse_scales = np.float32(1) / scales.astype(np.float32).reshape(shape)
+    zero_point = zero_points.astype(np.float32).reshape(shape)
+    q = np.clip(np.round(x * inverse_scales + zero_point), qmin, qmax).astype(dtype)
     return QuantizedTensor(q, scales, zero_points, "per_channel_affine", axis=axis)
 
 
@@ -201,7 +203,7 @@ def fake_quantize_per_channel_affine(input, scale, zero_point, axis, quant_min, 
     shape[axis] = -1
     scale = np.asarray(getattr(scale, "data", scale), dtype=np.float32).reshape(shape)
     zero_point = np.asarray(getattr(zero_point, "data", zero_point), dtype=np.int64).reshape(shape)
-    q = np.clip(np.round(x / scale) + zero_point, quant_min, quant_max)
+    q = np.clip(np.round(x * (np.float32(1) / scale) + zero_point.astype(np.float32)), quant_min, quant_max)
     return Tensor(((q - zero_point) * scale).astype(np.float32), dtype=np.float32)
 
 
