@@ -133,9 +133,9 @@ def _dynamic(accumulate):
             x = input.data.astype(np.float32)
             scale, zero_point = qz.calculate_qparams(x.min(), x.max(), np.uint8)
             qx = qz.quantize_per_tensor(x, scale, zero_point, np.uint8).int_repr().data
-            acc = accumulate(qx, zero_point, self._weight._int_repr)
+            acc = accumulate(qx, zero_point, self.weight_int8.data)
             out = acc.astype(np.float32) * (np.float32(scale) * self._weight_scale())
-            return Tensor(out if self._bias is None else out + self._bias, dtype=np.float32)
+            return Tensor(out if self.bias_float32 is None else out + self.bias_float32.data, dtype=np.float32)
     return Mutant
 
 

@@ -229,5 +229,27 @@ def test_model_nbytes_counts_int8_weights_scales_and_float_bias():
     assert model_nbytes(model) == (64 * 32 + 32 + 32 * 10 + 10) * 4
     quantized = quantize_dynamic(model)
     assert model_nbytes(quantized) == 64 * 32 + 32 * 10 + 2 * 8 + (32 + 10) * 4  # int8 + (scale, zero point) + bias
+    per_channel = DynamicQuantizedLinear.from_float(model[0], per_channel=True)
+    assert model_nbytes(per_channel) == 64 * 32 + 32 * 8 + 32 * 4
     assert str(quantized[0]) == ("DynamicQuantizedLinear(in_features=64, out_features=32, dtype=qint8, "
                                  "qscheme=per_tensor_affine)")
+
+
+def test_quantized_state_dict_round_trips():
+    tinytorch.manual_seed(6)
+    source = quantize_dynamic(Sequential(Linear(8, 5), ReLU(), Linear(5, 3)))
+    state = source.state_dict()
+    assert list(state) == [f"{i}.{name}" for i in (0, 2) for name in
+                           ("weight_int8", "weight_scale", "weight_zero_point", "bias_float32")]
+    assert state["0.weight_int8"].dtype == np.int8
+    tinytorch.manual_seed(7)
+    target = quantize_dynamic(Sequential(Linear(8, 5), ReLU(), Linear(5, 3)))
+    x = Tensor(np.random.default_rng(6).normal(0, 1, (4, 8)).astype(np.float32))
+    assert not np.allclose(target(x).data, source(x).data)
+    target.load_state_dict(state)
+    np.testing.assert_array_equal(target(x).data, source(x).data)
+
+
+def test_empty_batch_gives_an_empty_output():
+    qlinear = DynamicQuantizedLinear.from_float(_float_linear(4, 3))
+    assert qlinear(Tensor(np.zeros((0, 4), dtype=np.float32))).shape == (0, 3)

@@ -310,25 +310,40 @@ class DynamicQuantizedLinear(Module):
                              np.zeros(out_features, dtype=np.float32) if bias_ else None)
 
     def set_weight_bias(self, weight, bias):
-        """Store a QuantizedTensor int8 weight (out_features, in_features) and a float bias (or None)."""
+        """Store a QuantizedTensor int8 weight (out_features, in_features) and a float bias (or None). They are kept
+        as buffers (weight_int8, weight_scale, weight_zero_point, bias_float32), so state_dict() and checkpoints
+        carry them."""
         if weight.dtype != "qint8" or weight.shape != (self.out_features, self.in_features):
             raise ValueError(f"DynamicQuantizedLinear: the weight must be a qint8 QuantizedTensor of shape "
                              f"{(self.out_features, self.in_features)}, got {weight.dtype} {weight.shape}")
-        if weight.qscheme().startswith("per_channel") and weight.q_per_channel_axis() != 0:
+        self.per_channel = weight.qscheme().startswith("per_channel")
+        if self.per_channel and weight.q_per_channel_axis() != 0:
             raise ValueError("DynamicQuantizedLinear: a per-channel weight must have one scale per output row (axis 0)")
-        self._weight = weight
-        self._bias = None if bias is None else np.asarray(getattr(bias, "data", bias), dtype=np.float32).copy()
+        scale = weight.q_per_channel_scales().data if self.per_channel else [weight.q_scale()]
+        zero_point = weight.q_per_channel_zero_points().data if self.per_channel else [weight.q_zero_point()]
+        for name, value in [("weight_int8", weight.int_repr()),
+                            ("weight_scale", Tensor(np.asarray(scale, dtype=np.float32), dtype=np.float32)),
+                            ("weight_zero_point", Tensor(np.asarray(zero_point, dtype=np.int32), dtype=np.int32)),
+                            ("bias_float32", None if bias is None else
+                             Tensor(np.array(getattr(bias, "data", bias), dtype=np.float32), dtype=np.float32))]:
+            if name in self._buffers:
+                self._buffers[name] = value
+            else:
+                self.register_buffer(name, value)
 
     def weight(self):
-        """The int8 QuantizedTensor weight (a method, as in PyTorch)."""
-        return self._weight
+        """The int8 weight as a QuantizedTensor (a method, as in PyTorch)."""
+        q, scale, zero_point = self.weight_int8.data, self.weight_scale.data, self.weight_zero_point.data
+        if self.per_channel:
+            return QuantizedTensor(q, scale, zero_point, "per_channel_affine", axis=0)
+        return QuantizedTensor(q, float(scale[0]), int(zero_point[0]), "per_tensor_affine")
 
     def bias(self):
-        return None if self._bias is None else Tensor(self._bias.copy(), dtype=np.float32)
+        return None if self.bias_float32 is None else Tensor(self.bias_float32.data.copy(), dtype=np.float32)
 
     @property
     def qscheme(self):
-        return self._weight.qscheme()
+        return "per_channel_affine" if self.per_channel else "per_tensor_affine"
 
     @classmethod
     def from_float(cls, mod, per_channel=False):
@@ -351,9 +366,7 @@ class DynamicQuantizedLinear(Module):
 
     def _weight_scale(self):
         """sw: a number (per tensor) or one float32 scale per output column of the result (per channel)."""
-        if self._weight.qscheme().startswith("per_channel"):
-            return self._weight.q_per_channel_scales().data.astype(np.float32)
-        return np.float32(self._weight.q_scale())
+        return self.weight_scale.data if self.per_channel else self.weight_scale.data[0]
 
     def forward(self, input):
         if not isinstance(input, Tensor):
@@ -362,24 +375,21 @@ class DynamicQuantizedLinear(Module):
             raise ValueError(f"DynamicQuantizedLinear({self.in_features}, {self.out_features}) expects inputs whose "
                              f"last dimension is {self.in_features}, got shape {input.shape}")
         x = input.data.astype(np.float32)
-        qweight = self._weight._int_repr  # int8 (out_features, in_features); zero point 0 (symmetric)
+        if x.size == 0:
+            return Tensor(np.zeros(x.shape[:-1] + (self.out_features,), dtype=np.float32), dtype=np.float32)
+        qweight = self.weight_int8.data  # int8 (out_features, in_features); zero point 0 (symmetric)
+        bias = None if self.bias_float32 is None else self.bias_float32.data
         weight_scale = self._weight_scale()
         input_scale, input_zero_point = calculate_qparams(x.min(), x.max(), np.uint8)
         qx = quantize_per_tensor(x, input_scale, input_zero_point, np.uint8).int_repr().data
         accumulated = (qx.astype(np.int32) - np.int32(input_zero_point)) @ qweight.astype(np.int32).T
         out = accumulated.astype(np.float32) * (np.float32(input_scale) * weight_scale)
-        if self._bias is not None:
-            out = out + self._bias
+        if bias is not None:
+            out = out + bias
         return Tensor(np.asarray(out, dtype=np.float32), dtype=np.float32)
 
-    @property
-    def nbytes(self):
-        """Bytes of the int8 weight with its scales, plus the float32 bias."""
-        return self._weight.nbytes + (0 if self._bias is None else self._bias.nbytes)
-
     def extra_repr(self):
-        return (f"in_features={self.in_features}, out_features={self.out_features}, dtype=qint8, "
-                f"qscheme={'per_channel_affine' if self.qscheme.startswith('per_channel') else 'per_tensor_affine'}")
+        return f"in_features={self.in_features}, out_features={self.out_features}, dtype=qint8, qscheme={self.qscheme}"
 
 
 def _replace_linear_layers(module, prefix, qconfig_spec):
@@ -415,7 +425,6 @@ def quantize_dynamic(model, qconfig_spec=None, dtype=np.int8, mapping=None, inpl
 
 
 def model_nbytes(model):
-    """Bytes of a model's numbers: float Parameters and buffers, plus each DynamicQuantizedLinear's int8 weight,
-    scales and float bias (the course's measurement; PyTorch has no such function)."""
-    total = sum(p.data.nbytes for p in model.parameters()) + sum(b.data.nbytes for b in model.buffers())
-    return total + sum(m.nbytes for m in model.modules() if isinstance(m, DynamicQuantizedLinear))
+    """Bytes of a model's numbers: its Parameters and buffers (a DynamicQuantizedLinear keeps its int8 weight, scales,
+    zero points and float bias as buffers). The course's measurement; PyTorch has no such function."""
+    return sum(p.data.nbytes for p in model.parameters()) + sum(b.data.nbytes for b in model.buffers())
