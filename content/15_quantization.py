@@ -68,9 +68,10 @@
 # * **Symmetric**: the zero point is fixed (0 for int8; 128 for uint8) and the scale covers `±max|x|`:
 #   `scale = max(-min_neg, max_pos) / ((qmax - qmin) / 2)`. Good for weights, which are centred on 0, and
 #   cheaper in integer arithmetic (no zero point to subtract). We follow PyTorch and use the whole range
-#   `[-128, 127]`, so the step is `max|x| / 127.5`: `+max|x|` lands on 127.5 and clamps to 127 (an error of
-#   half a step, like any rounding), `-max|x|` rounds to -128. Some libraries prefer `[-127, 127]` with
-#   `max|x| / 127`, which is exactly symmetric and one level poorer.
+#   `[-128, 127]`, so the step is `max|x| / 127.5`: `±max|x|` land on about ±127.5, so `+max|x|` is clamped
+#   to 127 and `-max|x|` becomes -128 or -127 (the last bit of float32 decides the tie): an error of half a
+#   step at most, like any rounding. Some libraries prefer `[-127, 127]` with `max|x| / 127`, which is
+#   exactly symmetric and one level poorer.
 #
 # **Why the zero point is an integer.** The stored `q` is an integer; if `zero_point` were 3.4, then 0.0
 # would sit between two levels and could never be stored exactly. Exact zeros matter: zero padding in a
@@ -854,12 +855,11 @@ print(f"(cell took {time.perf_counter() - cell_start:.1f} s)")
 # %% [markdown]
 # The int8 MLP is almost 4x smaller and exactly as accurate on these 359 images: when we ran it, it predicted
 # the same digit as the float MLP on every one (the count is printed above; with 359 images, one changed
-# prediction is 0.3%). The CNN
-# barely shrinks under `quantize_dynamic`: most of its weights are in the convolutions, which dynamic
-# quantization leaves in float32. Fake-quantizing them shows that int8 conv weights would cost almost no
-# accuracy either; making them also *run* in int8 needs integer convolution kernels and static
-# quantization (calibrated activation ranges between layers), which PyTorch offers and this course leaves
-# out. The fake-quantized CNN's byte count is still float32: its weights are stored as floats.
+# prediction is 0.3%). The CNN shrinks only by a quarter under `quantize_dynamic`: two thirds of its
+# weights are in the convolutions, which dynamic quantization leaves in float32. Fake-quantizing them
+# shows that int8 conv weights would cost almost no accuracy either (none on these images, when we ran
+# it); making them also *run* in int8 needs integer convolution kernels and static quantization
+# (calibrated activation ranges between layers), which PyTorch offers and this course leaves out. The fake-quantized CNN's byte count is still float32: its weights are stored as floats.
 #
 # ## Systems analysis · measured
 #

@@ -5,8 +5,6 @@ same dequantized floats. quantize_dynamic's int8 weights and scales are identica
 error, because torch's x86 engine quantizes activations to [0, 127] (reduce_range) and tinytorch to [0, 255]:
 compared with a tolerance of a few activation steps.
 """
-import warnings
-
 import numpy as np
 import pytest
 
@@ -14,8 +12,7 @@ import tinytorch
 from parity import covers, set_parameters, torch
 from tinytorch import quantization as tq
 
-warnings.filterwarnings("ignore", message=".*quantiz.*")  # torch 2.13 marks its quantized tensors as deprecated
-
+# torch 2.13 marks its quantized tensors and torch.ao.quantization as deprecated; the numerics are what we compare
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
 
 DTYPES = [(np.int8, "qint8"), (np.uint8, "quint8")]
