@@ -290,8 +290,8 @@ def quantize_per_tensor(input, scale, zero_point, dtype):
     # HINT 1: Multiply by the inverse scale (as PyTorch does), add the zero point, round to the nearest integer
     # HINT 1: (half to even, as PyTorch), then clamp into [qmin, qmax] BEFORE converting to 8 bits: converting first
     # HINT 1: would wrap 130 around to -126 instead of clipping it to 127. Truncation (astype) is not rounding.
-    # HINT 2: `inverse = np.float32(1) / np.float32(scale)`, then `np.round`, `np.clip(..., qmin, qmax)`,
-    # HINT 2: `.astype(dtype)`; name the result `q`; the return line below wraps it.
+    # HINT 2: The inverse scale once, dividing float32 numbers (np.float32 on both sides); then `np.round`,
+    # HINT 2: `np.clip(..., qmin, qmax)`, `.astype(dtype)`; name the result `q`; the return line below wraps it.
     ### BEGIN SOLUTION
     inverse_scale = np.float32(1) / np.float32(scale)
     q = np.clip(np.round(x * inverse_scale + np.float32(zero_point)), qmin, qmax).astype(dtype)
