@@ -22,6 +22,7 @@ import tinytorch.core.acceleration  # noqa: F401 (module 17: fused Linear, needs
 import tinytorch.core.memoization  # noqa: F401 (module 18 gives GPT a KV cache: generate(use_cache=True))
 from tinytorch.random import manual_seed
 from tinytorch import nn, optim, profiler, training, utils  # tinytorch.nn, .optim, .profiler, .utils.data, .training
+from tinytorch import quantization  # tinytorch.quantization (module 15)
 
 enable_autograd()
 
@@ -38,4 +39,5 @@ __all__ = [
     "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d", "Flatten",
     "CharTokenizer", "BPETokenizer", "Embedding", "MultiheadAttention", "LayerNorm", "GPT",
     "nn", "optim", "profiler", "utils", "training",
+    "quantization",
 ]

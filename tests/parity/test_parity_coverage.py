@@ -1,8 +1,8 @@
 """Every public name of tinytorch is named by at least one parity case (or exempted below, with why).
 
 Public names: tinytorch.__all__, the __all__ of PyTorch-style namespaces when they exist
-(tinytorch.nn, nn.functional, nn.utils, optim, optim.lr_scheduler, utils.data, utils.checkpoint), and tinytorch.Tensor's
-public attributes and operator dunders. A name is covered when a case names it (covers=...) or names the
+(tinytorch.nn, nn.functional, nn.utils, optim, optim.lr_scheduler, utils.data, utils.checkpoint,
+quantization), and tinytorch.Tensor's public attributes and operator dunders. A name is covered when a case names it (covers=...) or names the
 same object under another name (nn.Linear is tinytorch.Linear).
 """
 import importlib
@@ -12,7 +12,8 @@ from pathlib import Path
 import tinytorch
 from parity import COVERED
 
-NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", "utils.data", "utils.checkpoint"]
+NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", "utils.data", "utils.checkpoint",
+              "quantization"]
 
 # Names with no PyTorch counterpart to compare against.
 EXEMPT = {
@@ -22,6 +23,7 @@ EXEMPT = {
     "training": "the course's own helpers (Trainer, checkpoints, plots): not a PyTorch namespace",
     "CharTokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
     "BPETokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
+    "quantization.model_nbytes": "module 15's byte count of a model (float and int8 weights): torch has no such function",
 }
 
 # Dunders of Tensor that are machinery, not operators a script calls.
