@@ -22,6 +22,8 @@ EXEMPT = {
     "training": "the course's own helpers (Trainer, checkpoints, plots): not a PyTorch namespace",
     "CharTokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
     "BPETokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
+    "capstone": "module 20's submission format (JSON Schema, validator, latency and size measurements): the "
+                "course's own benchmark tooling, PyTorch has no counterpart",
 }
 
 # Dunders of Tensor that are machinery, not operators a script calls.
