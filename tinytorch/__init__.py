@@ -23,6 +23,7 @@ import tinytorch.core.memoization  # noqa: F401 (module 18 gives GPT a KV cache:
 from tinytorch.random import manual_seed
 from tinytorch import nn, optim, profiler, training, utils  # tinytorch.nn, .optim, .profiler, .utils.data, .training
 from tinytorch import quantization  # tinytorch.quantization (module 15)
+from tinytorch import capstone  # module 20: submissions (schema, validator, latency/size measurements)
 
 enable_autograd()
 
@@ -40,4 +41,5 @@ __all__ = [
     "CharTokenizer", "BPETokenizer", "Embedding", "MultiheadAttention", "LayerNorm", "GPT",
     "nn", "optim", "profiler", "utils", "training",
     "quantization",
+    "capstone",
 ]

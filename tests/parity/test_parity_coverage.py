@@ -24,6 +24,8 @@ EXEMPT = {
     "CharTokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
     "BPETokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
     "quantization.model_nbytes": "module 15's byte count of a model (float and int8 weights): torch has no such function",
+    "capstone": "module 20's submission format (JSON Schema, validator, latency and size measurements): the "
+                "course's own benchmark tooling, PyTorch has no counterpart",
 }
 
 # Dunders of Tensor that are machinery, not operators a script calls.
