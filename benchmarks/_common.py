@@ -15,15 +15,17 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 
-def best_seconds_per_step(step, steps, rounds=5):
-    """The fastest of `rounds` timings of `steps` calls of step(), in seconds per call (the least disturbed
-    round: other processes only ever add time)."""
-    best = float("inf")
+def best_seconds_per_step(steps, rounds, **sides):
+    """{name: seconds per call} for each callable in `sides`: the fastest of `rounds` timings of `steps` calls.
+    The rounds of the sides alternate (a, b, a, b, ...), so that a burst of load from other processes falls on
+    both sides alike, and the best round is the least disturbed one (other processes only ever add time)."""
+    best = dict.fromkeys(sides, float("inf"))
     for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        best = min(best, (time.perf_counter() - start) / steps)
+        for name, step in sides.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            best[name] = min(best[name], (time.perf_counter() - start) / steps)
     return best
 
 
@@ -44,11 +46,13 @@ def assert_same_loss(ours, theirs, rtol=1e-5):
     assert abs(ours - theirs) <= rtol * max(1.0, abs(theirs)), f"loss: tinytorch {ours!r} != numpy {theirs!r}"
 
 
-def report(workload, first_loss, ours, plain, note=""):
-    """Print what was measured, each side's time per step and the ratio (the figure module 17 tracks)."""
+def report(workload, first_loss, times):
+    """Print what was measured, each side's time per step and the ratio (the figure module 17 tracks);
+    `times` is best_seconds_per_step's answer for sides named tinytorch and numpy."""
+    ours, plain = times["tinytorch"], times["numpy"]
     print(f"Python {sys.version.split()[0]} on {sys.platform}, numpy {np.__version__}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
-    print(f"{workload}: same loss after step 1 ({first_loss:.6f}){note}")
+    print(f"{workload}: same loss after step 1 ({first_loss:.6f})")
     print(f"  tinytorch step: {ours * 1e3:8.3f} ms")
     print(f"  numpy step:     {plain * 1e3:8.3f} ms")
     print(f"  ratio tinytorch / numpy: {ours / plain:.2f}x")

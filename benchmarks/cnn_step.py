@@ -203,7 +203,7 @@ def main():
     ours, plain, *rest = build()
     loss = first_step(ours, plain, *rest)
     report(f"CNN of milestone 1998 (conv-bn-relu-pool x2, linear), batch {BATCH} of 1x8x8, Adam", loss,
-           best_seconds_per_step(ours, steps=50), best_seconds_per_step(plain, steps=50))
+           best_seconds_per_step(50, 5, tinytorch=ours, numpy=plain))
 
 
 if __name__ == "__main__":

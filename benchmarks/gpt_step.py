@@ -193,8 +193,8 @@ def main():
     ours, plain, *rest = build()
     loss = first_step(ours, plain, *rest)
     report(f"GPT {N_LAYER} layers, {N_HEAD} heads, n_embd {N_EMBD}, batch {BATCH}x{BLOCK} TinyTalks tokens, AdamW, "
-           "dropout 0", loss, best_seconds_per_step(ours, steps=5, rounds=3),
-           best_seconds_per_step(plain, steps=5, rounds=3))
+           "dropout 0", loss,
+           best_seconds_per_step(5, 5, tinytorch=ours, numpy=plain))
 
 
 if __name__ == "__main__":
