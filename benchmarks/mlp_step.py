@@ -69,7 +69,8 @@ def first_step(ours, plain, layers, weights):
     same gradients: SGD's update is -lr * gradient). Returns the loss."""
     loss_ours, loss_plain = ours(), plain()
     assert_same_loss(loss_ours, loss_plain)
-    ours_after = {f"{i}.{kind}": getattr(layer, kind).data for i, layer in enumerate(layers) for kind in ("weight", "bias")}
+    ours_after = {f"{i}.{kind}": getattr(layer, kind).data
+                  for i, layer in enumerate(layers) for kind in ("weight", "bias")}
     plain_after = {f"{i}.{kind}": a for i, pair in enumerate(weights) for kind, a in zip(("weight", "bias"), pair)}
     assert_same("parameter after step 1", ours_after, plain_after, atol=1e-6)
     return loss_ours
