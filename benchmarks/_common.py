@@ -46,16 +46,28 @@ def assert_same_loss(ours, theirs, rtol=1e-5):
     assert abs(ours - theirs) <= rtol * max(1.0, abs(theirs)), f"loss: tinytorch {ours!r} != numpy {theirs!r}"
 
 
+def before_module_17(step):
+    """`step` run with the implementations module 17 replaced (module 03's Linear, module 06's MmBackward0):
+    the "before" of module 17's before/after figures, measured in the same run as the "after"."""
+    from tinytorch.core.acceleration import unaccelerated
+
+    def before():
+        with unaccelerated():
+            return step()
+    return before
+
+
 def report(workload, first_loss, times):
-    """Print what was measured, each side's time per step and the ratio (the figure module 17 tracks);
-    `times` is best_seconds_per_step's answer for sides named tinytorch and numpy."""
-    ours, plain = times["tinytorch"], times["numpy"]
+    """Print what was measured, each side's time per step and its ratio to numpy (the figure module 17 tracks);
+    `times` is best_seconds_per_step's answer for sides named tinytorch, numpy and optionally
+    "tinytorch before 17"."""
+    plain = times["numpy"]
     print(f"Python {sys.version.split()[0]} on {sys.platform}, numpy {np.__version__}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
     print(f"{workload}: same loss after step 1 ({first_loss:.6f})")
-    print(f"  tinytorch step: {ours * 1e3:8.3f} ms")
-    print(f"  numpy step:     {plain * 1e3:8.3f} ms")
-    print(f"  ratio tinytorch / numpy: {ours / plain:.2f}x")
+    for name, seconds in times.items():
+        print(f"  {name + ' step:':<28} {seconds * 1e3:8.3f} ms  {seconds / plain:5.2f}x numpy")
+    print(f"  ratio tinytorch / numpy: {times['tinytorch'] / plain:.2f}x")
 
 
 def adam_update(params, grads, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False):

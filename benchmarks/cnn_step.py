@@ -16,7 +16,7 @@ must agree (which proves the numpy version computes the same thing), then each s
     python benchmarks/cnn_step.py
 """
 from _common import (adam_update, assert_same, assert_same_after_adam, assert_same_loss,  # sets 1 BLAS thread
-                     best_seconds_per_step, report)
+                     before_module_17, best_seconds_per_step, report)
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -203,7 +203,8 @@ def main():
     ours, plain, *rest = build()
     loss = first_step(ours, plain, *rest)
     report(f"CNN of milestone 1998 (conv-bn-relu-pool x2, linear), batch {BATCH} of 1x8x8, Adam", loss,
-           best_seconds_per_step(50, 5, tinytorch=ours, numpy=plain))
+           best_seconds_per_step(50, 5, tinytorch=ours, numpy=plain,
+                                 **{"tinytorch before 17": before_module_17(ours)}))
 
 
 if __name__ == "__main__":

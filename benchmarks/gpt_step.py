@@ -18,7 +18,7 @@ agree, then each side is timed over several steps (best of several rounds) and t
     python benchmarks/gpt_step.py
 """
 from _common import (adam_update, assert_same, assert_same_after_adam, assert_same_loss,  # sets 1 BLAS thread
-                     best_seconds_per_step, report)
+                     before_module_17, best_seconds_per_step, report)
 
 import math
 
@@ -194,7 +194,8 @@ def main():
     loss = first_step(ours, plain, *rest)
     report(f"GPT {N_LAYER} layers, {N_HEAD} heads, n_embd {N_EMBD}, batch {BATCH}x{BLOCK} TinyTalks tokens, AdamW, "
            "dropout 0", loss,
-           best_seconds_per_step(5, 5, tinytorch=ours, numpy=plain))
+           best_seconds_per_step(5, 5, tinytorch=ours, numpy=plain,
+                                 **{"tinytorch before 17": before_module_17(ours)}))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ ratio is printed.
 
     python benchmarks/mlp_step.py
 """
-from _common import assert_same, assert_same_loss, best_seconds_per_step, report  # sets OPENBLAS_NUM_THREADS=1
+from _common import assert_same, assert_same_loss, before_module_17, best_seconds_per_step, report  # sets OPENBLAS_NUM_THREADS=1
 
 import numpy as np
 
@@ -80,7 +80,8 @@ def main():
     ours, plain, layers, weights = build()
     loss = first_step(ours, plain, layers, weights)
     report(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, SGD", loss,
-           best_seconds_per_step(200, 5, tinytorch=ours, numpy=plain))
+           best_seconds_per_step(200, 5, tinytorch=ours, numpy=plain,
+                                 **{"tinytorch before 17": before_module_17(ours)}))
 
 
 if __name__ == "__main__":
