@@ -147,11 +147,13 @@ print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8))
 #| default_exp core.acceleration
 import contextlib
 import math
+import numbers
 
 import numpy as np
 
-from tinytorch.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
-from tinytorch.core.autograd import Function, MmBackward0, record, unbroadcast
+from tinytorch.autograd.grad_mode import enable_grad, no_grad
+from tinytorch.core.autograd import Function, IndexBackward0, MmBackward0, record, unbroadcast
+from tinytorch.core.convolutions import ConvolutionBackward0, MaxPool2DWithIndicesBackward0, _matmul
 from tinytorch.core.layers import Linear, Module
 from tinytorch.core.tensor import Tensor, result_type
 from tinytorch.patching import patch_to
@@ -176,11 +178,16 @@ def accelerate(owner, name=None):
     return install
 
 
+def _family(cls):
+    """cls and all of its subclasses, recursively."""
+    return [cls] + [member for sub in cls.__subclasses__() for member in _family(sub)]
+
+
 @contextlib.contextmanager
 def unaccelerated(*owners):
     """Run the block with the implementations this module replaced (those of modules 03 and 06): the
     "before" of a before/after measurement. Without arguments, every class this module changed."""
-    owners = owners or [cls for cls in (MmBackward0, Linear) if "_before_acceleration" in vars(cls)]
+    owners = owners or [cls for cls in _family(Function) + _family(Module) if "_before_acceleration" in vars(cls)]
     current = [(cls, attr, vars(cls)[attr]) for cls in owners for attr in vars(cls)["_before_acceleration"]]
     for cls, attr, _ in current:
         setattr(cls, attr, vars(cls)["_before_acceleration"][attr])
@@ -268,12 +275,12 @@ class AddmmBackward0(Function):
         # HINT 1: Three gradients, each computed only if needed (None otherwise): the input's is the output
         # HINT 1: gradient multiplied back through the weight, in the input's shape; the weight's pairs every
         # HINT 1: output-gradient row with its input row and sums over rows; the bias's sums the rows.
-        # HINT 2: Rows of the input: `input.data.reshape(len(g), weight.shape[1])`. Then `g @ weight.data`
-        # HINT 2: reshaped to `input.shape`, `g.T @ rows`, `g.sum(axis=0)`. Name them grad_input, grad_weight,
-        # HINT 2: grad_bias.
+        # HINT 2: Rows of the input: `input.data.reshape(len(g), weight.shape[1])`. The products with module 09's
+        # HINT 2: `_matmul(a, b)` (einsum in the browser, `@` in CPython): `g` with the weight, reshaped to
+        # HINT 2: `input.shape`; `g.T` with the rows. `g.sum(axis=0)`. Name them grad_input, grad_weight, grad_bias.
         ### BEGIN SOLUTION
-        grad_input = (g @ weight.data).reshape(input.shape) if need_input else None
-        grad_weight = g.T @ input.data.reshape(len(g), weight.shape[1]) if need_weight else None
+        grad_input = _matmul(g, weight.data).reshape(input.shape) if need_input else None
+        grad_weight = _matmul(g.T, input.data.reshape(len(g), weight.shape[1])) if need_weight else None
         grad_bias = g.sum(axis=0) if need_bias else None
         ### END SOLUTION
         return grad_input, grad_weight, grad_bias
@@ -294,11 +301,11 @@ def linear(input, weight, bias=None):
     rows = input.data.reshape(math.prod(input.shape[:-1]), weight.shape[1]).astype(dtype, copy=False)
     # HINT 1: One 2-D product of the rows with the transposed weight, the bias added into that fresh result
     # HINT 1: (no second array), the leading dims restored, and one node recorded for all of it.
-    # HINT 2: `@` with the weight's `.T` (cast to `dtype` without copying), then `+=` for the bias; `reshape` to
+    # HINT 2: `_matmul` with the weight's `.T` (cast to `dtype` without copying), then `+=` for the bias; `reshape` to
     # HINT 2: the input's leading dims plus `weight.shape[0]`; `record(Tensor(...), AddmmBackward0, ...)` with the
     # HINT 2: input, the weight and the bias as inputs, leaving the bias out when it is None.
     ### BEGIN SOLUTION
-    out = rows @ weight.data.T.astype(dtype, copy=False)
+    out = _matmul(rows, weight.data.T.astype(dtype, copy=False))
     if bias is not None:
         out += bias.data
     out = out.reshape(input.shape[:-1] + (weight.shape[0],))
@@ -495,6 +502,73 @@ def checkpoint(function, *args, use_reentrant=None, preserve_rng_state=True, **k
 from tinytorch.checks.acceleration import check_checkpoint
 
 check_checkpoint(checkpoint)
+
+# %% [markdown]
+# ## The same ideas across the package (given)
+#
+# Profiles of the CNN and GPT training steps (`benchmarks/cnn_step.py`, `benchmarks/gpt_step.py`, which time
+# them against hand-written numpy) found the same kinds of waste in other rules. This module applies the
+# same remedies to them; you have written each idea once already, so this code is given:
+#
+# * **Indexing** (`IndexBackward0`, module 06) spreads the gradient with `np.add.at`, which is right when an
+#   index array names a position twice and about 30x slower than assignment. An index of integers and
+#   slices (the GPT's `qkv[0]`) never names a position twice: assign.
+# * **Max pooling** (`MaxPool2DWithIndicesBackward0`, module 09) does the same for windows that can overlap;
+#   when the stride is at least the kernel size they cannot, and every winner is distinct: assign.
+# * **Convolution** (`ConvolutionBackward0`, module 09) computes its input's gradient even for the first layer,
+#   whose input is the images (a col2im and a matrix product per step): skip it, as `needs_input_grad` says.
+# * **The matrix-product kernel**: `linear` uses module 09's `_matmul`, which picks `np.einsum` in the browser
+#   and BLAS's `@` in CPython (analysis 2 below measures why).
+
+# %%
+#| export
+def _names_each_position_once(index):
+    """True for an index of integers, slices, None and Ellipsis: no position can be picked twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (numbers.Integral, slice)) for p in parts)
+
+
+@accelerate(IndexBackward0, name="backward")
+def index_backward(self, grad):
+    """t[index]'s backward: assignment when the index names each position once, np.add.at (repeats add up)
+    only for index arrays."""
+    (x,) = self.inputs
+    spread = np.zeros(x.shape, dtype=grad.dtype)
+    if _names_each_position_once(self.index):
+        spread[self.index] = grad
+    else:
+        np.add.at(spread, self.index, grad)
+    return (spread,)
+
+
+@accelerate(MaxPool2DWithIndicesBackward0, name="backward")
+def max_pool_backward(self, grad):
+    """Each window's gradient to its winner: by assignment when windows cannot overlap (stride >= kernel),
+    else module 09's rule, which adds up the gradients of a winner shared by several windows."""
+    (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
+    if sh < kh or sw < kw:
+        return vars(MaxPool2DWithIndicesBackward0)["_before_acceleration"]["backward"](self, grad)
+    (x,) = self.inputs
+    batch, channels, height, width = x.shape
+    out_h, out_w = grad.shape[2:]
+    grad_padded = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=grad.dtype)
+    rows = np.arange(out_h)[:, None] * sh + self.argmax // kw
+    cols = np.arange(out_w) * sw + self.argmax % kw
+    b, c = np.arange(batch)[:, None, None, None], np.arange(channels)[None, :, None, None]
+    grad_padded[b, c, rows, cols] = grad
+    return (grad_padded[:, :, ph:ph + height, pw:pw + width],)
+
+
+@accelerate(ConvolutionBackward0, name="backward")
+def convolution_backward(self, grad):
+    """conv2d's rule without the input's gradient when the input needs none (the images of a first layer)."""
+    if self.needs_input_grad[0]:
+        return vars(ConvolutionBackward0)["_before_acceleration"]["backward"](self, grad)
+    weight = self.inputs[1]
+    g = grad.transpose(0, 2, 3, 1).reshape(-1, weight.shape[0])
+    grad_weight = _matmul(g.T, self.cols).reshape(weight.shape) if self.needs_input_grad[1] else None
+    return (None, grad_weight) + ((g.sum(axis=0),) if len(self.inputs) == 3 else ())
+
 
 # %% [markdown]
 # ## Use it · the MLP training step, before and after

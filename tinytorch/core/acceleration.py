@@ -2,11 +2,13 @@
 # From content/17_acceleration.py, cell 8 (Part 2 · Gradients only where they are needed)
 import contextlib
 import math
+import numbers
 
 import numpy as np
 
-from tinytorch.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
-from tinytorch.core.autograd import Function, MmBackward0, record, unbroadcast
+from tinytorch.autograd.grad_mode import enable_grad, no_grad
+from tinytorch.core.autograd import Function, IndexBackward0, MmBackward0, record, unbroadcast
+from tinytorch.core.convolutions import ConvolutionBackward0, MaxPool2DWithIndicesBackward0, _matmul
 from tinytorch.core.layers import Linear, Module
 from tinytorch.core.tensor import Tensor, result_type
 from tinytorch.patching import patch_to
@@ -31,11 +33,16 @@ def accelerate(owner, name=None):
     return install
 
 
+def _family(cls):
+    """cls and all of its subclasses, recursively."""
+    return [cls] + [member for sub in cls.__subclasses__() for member in _family(sub)]
+
+
 @contextlib.contextmanager
 def unaccelerated(*owners):
     """Run the block with the implementations this module replaced (those of modules 03 and 06): the
     "before" of a before/after measurement. Without arguments, every class this module changed."""
-    owners = owners or [cls for cls in (MmBackward0, Linear) if "_before_acceleration" in vars(cls)]
+    owners = owners or [cls for cls in _family(Function) + _family(Module) if "_before_acceleration" in vars(cls)]
     current = [(cls, attr, vars(cls)[attr]) for cls in owners for attr in vars(cls)["_before_acceleration"]]
     for cls, attr, _ in current:
         setattr(cls, attr, vars(cls)["_before_acceleration"][attr])
@@ -83,8 +90,8 @@ class AddmmBackward0(Function):
         input, weight = self.inputs[0], self.inputs[1]
         need_input, need_weight, need_bias = (self.needs_input_grad + (False,))[:3]
         g = grad.reshape(math.prod(grad.shape[:-1]), weight.shape[0])  # (N, out_features): leading dims as rows
-        grad_input = (g @ weight.data).reshape(input.shape) if need_input else None
-        grad_weight = g.T @ input.data.reshape(len(g), weight.shape[1]) if need_weight else None
+        grad_input = _matmul(g, weight.data).reshape(input.shape) if need_input else None
+        grad_weight = _matmul(g.T, input.data.reshape(len(g), weight.shape[1])) if need_weight else None
         grad_bias = g.sum(axis=0) if need_bias else None
         return grad_input, grad_weight, grad_bias
 
@@ -102,7 +109,7 @@ def linear(input, weight, bias=None):
         raise ValueError(f"linear(): bias of shape {bias.shape} does not fit {weight.shape[0]} output features")
     dtype = result_type(input, weight) if bias is None else result_type(input, weight, bias)
     rows = input.data.reshape(math.prod(input.shape[:-1]), weight.shape[1]).astype(dtype, copy=False)
-    out = rows @ weight.data.T.astype(dtype, copy=False)
+    out = _matmul(rows, weight.data.T.astype(dtype, copy=False))
     if bias is not None:
         out += bias.data
     out = out.reshape(input.shape[:-1] + (weight.shape[0],))
@@ -190,3 +197,52 @@ def checkpoint(function, *args, use_reentrant=None, preserve_rng_state=True, **k
     output = Tensor(output.data, dtype=output.dtype)  # a fresh tensor without grad_fn: the node is ours
     return record(output, CheckpointFunctionBackward, *tensor_args, *parameters, segment=function, args=args,
                   kwargs=kwargs, tensor_args=tensor_args, rng_state=rng_state)
+
+
+# From content/17_acceleration.py, cell 26 (The same ideas across the package (given))
+def _names_each_position_once(index):
+    """True for an index of integers, slices, None and Ellipsis: no position can be picked twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (numbers.Integral, slice)) for p in parts)
+
+
+@accelerate(IndexBackward0, name="backward")
+def index_backward(self, grad):
+    """t[index]'s backward: assignment when the index names each position once, np.add.at (repeats add up)
+    only for index arrays."""
+    (x,) = self.inputs
+    spread = np.zeros(x.shape, dtype=grad.dtype)
+    if _names_each_position_once(self.index):
+        spread[self.index] = grad
+    else:
+        np.add.at(spread, self.index, grad)
+    return (spread,)
+
+
+@accelerate(MaxPool2DWithIndicesBackward0, name="backward")
+def max_pool_backward(self, grad):
+    """Each window's gradient to its winner: by assignment when windows cannot overlap (stride >= kernel),
+    else module 09's rule, which adds up the gradients of a winner shared by several windows."""
+    (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
+    if sh < kh or sw < kw:
+        return vars(MaxPool2DWithIndicesBackward0)["_before_acceleration"]["backward"](self, grad)
+    (x,) = self.inputs
+    batch, channels, height, width = x.shape
+    out_h, out_w = grad.shape[2:]
+    grad_padded = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=grad.dtype)
+    rows = np.arange(out_h)[:, None] * sh + self.argmax // kw
+    cols = np.arange(out_w) * sw + self.argmax % kw
+    b, c = np.arange(batch)[:, None, None, None], np.arange(channels)[None, :, None, None]
+    grad_padded[b, c, rows, cols] = grad
+    return (grad_padded[:, :, ph:ph + height, pw:pw + width],)
+
+
+@accelerate(ConvolutionBackward0, name="backward")
+def convolution_backward(self, grad):
+    """conv2d's rule without the input's gradient when the input needs none (the images of a first layer)."""
+    if self.needs_input_grad[0]:
+        return vars(ConvolutionBackward0)["_before_acceleration"]["backward"](self, grad)
+    weight = self.inputs[1]
+    g = grad.transpose(0, 2, 3, 1).reshape(-1, weight.shape[0])
+    grad_weight = _matmul(g.T, self.cols).reshape(weight.shape) if self.needs_input_grad[1] else None
+    return (None, grad_weight) + ((g.sum(axis=0),) if len(self.inputs) == 3 else ())

@@ -393,7 +393,7 @@ class Dropout(Module):
         if isinstance(input, Tensor) and not np.issubdtype(input.dtype, np.floating):
             raise RuntimeError(f"Dropout: the input must be floating point, got dtype {input.dtype} "
                                "(scaling the kept values by 1/(1-p) would round them)")
-        if not self.training:
+        if not self.training or self.p == 0:  # p = 0 keeps everything: no mask to draw (PyTorch skips it too)
             return input
         scale = 1 / (1 - self.p) if self.p < 1 else 0.0
         keep = default_generator().random(input.shape) >= self.p
