@@ -166,8 +166,6 @@ check_l1_mask(L1Unstructured)
 # %% [markdown]
 # ## Part 2 · The reparametrisation: `weight_orig`, `weight_mask` and a pre-hook
 #
-# You write `reparametrize(cls, module, name, ...)`, which every `cls.apply` (and so `l1_unstructured`) calls.
-#
 # Zeroing weights once (`weight.data *= mask`) does not last: the next optimizer step gives every pruned
 # weight a gradient and moves it away from zero. PyTorch's pruning keeps the mask **in the computation**:
 #
@@ -189,7 +187,11 @@ check_l1_mask(L1Unstructured)
 #
 # Module 03's `Module` has no hooks; the given cell below adds PyTorch's `register_forward_pre_hook` and
 # `register_forward_hook` (each returns a handle whose `.remove()` unregisters it) and a `Module.__call__`
-# that runs them: pre-hooks may return replacement arguments, forward hooks a replacement output.
+# that runs them: pre-hooks may return replacement arguments, forward hooks a replacement output. Module 14's
+# profiler wraps whatever `Module.__call__` is when a profile starts, so it times the hooks too.
+#
+# You write `reparametrize(cls, module, name, ...)`, which every `cls.apply` (and so `l1_unstructured`)
+# calls. Finding an earlier hook and combining methods in a `PruningContainer` are given.
 
 # %%
 #| export
@@ -461,7 +463,7 @@ def is_pruned(module):
 # %%
 from tinytorch.checks.compression import check_reparametrization
 
-check_reparametrization(reparametrize)
+check_reparametrization(reparametrize, L1Unstructured)
 
 # %% [markdown]
 # ## Part 3 · Structured pruning: whole rows and channels
@@ -653,3 +655,356 @@ def sparse_nbytes(weight, index_bytes=4, value_bytes=4):
 from tinytorch.checks.compression import check_distillation_loss
 
 check_distillation_loss(distillation_loss)
+
+# %% [markdown]
+# ## Use it · pruning a digits classifier, and distilling a CNN into a small MLP
+#
+# The data is TinyDigits (8×8 images, 1,438 for training and 359 for testing). First an MLP like Milestone
+# 1986's, trained for a few epochs with Adam. The helpers below are a plain training loop (module 08) that
+# can take another loss, which distillation needs.
+
+# %%
+import copy
+import time
+
+import tinytorch
+from tinytorch import CrossEntropyLoss, Linear, ReLU, Sequential, Tensor, no_grad
+from tinytorch.datasets import load_tinydigits
+from tinytorch.nn import Conv2d, Flatten, MaxPool2d
+from tinytorch.nn.utils import prune
+from tinytorch.optim import Adam
+
+(train_images, train_labels), (test_images, test_labels) = load_tinydigits()
+X_train, X_test = train_images.reshape(-1, 64), test_images.reshape(-1, 64)
+print(f"train {X_train.shape}, test {X_test.shape}")
+
+
+def train(model, X, y, epochs, lr=0.01, seed=0, loss_fn=None):
+    """Adam on shuffled batches of 64; loss_fn(logits, batch_indices, targets) replaces cross-entropy if given."""
+    rng = np.random.default_rng(seed)
+    optimizer, cross_entropy = Adam(model.parameters(), lr=lr), CrossEntropyLoss()
+    model.train()
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), 64):
+            batch = order[start:start + 64]
+            targets = Tensor(y[batch], dtype=np.int64)
+            logits = model(Tensor(X[batch]))
+            loss = cross_entropy(logits, targets) if loss_fn is None else loss_fn(logits, batch, targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model
+
+
+def accuracy(model, X, y):
+    model.eval()
+    with no_grad():
+        return float((model(Tensor(X)).data.argmax(axis=1) == y).mean())
+
+
+cell_start = time.perf_counter()
+tinytorch.manual_seed(0)
+mlp = train(Sequential(Linear(64, 128), ReLU(), Linear(128, 64), ReLU(), Linear(64, 10)), X_train, train_labels, 8)
+print(f"MLP: test accuracy {accuracy(mlp, X_test, test_labels):.1%}, "
+      f"{sum(p.numel() for p in mlp.parameters()):,} parameters")
+print(f"(cell took {time.perf_counter() - cell_start:.2f} s)")
+
+# %% [markdown]
+# ### Sparsity against accuracy
+# Prune every `Linear` of a copy of the model by L1 magnitude, measure, then fine-tune one epoch (the
+# mask stays: that is Part 2's point) and measure again. The optimizer is built **after** pruning, so it
+# trains `weight_orig`; the pruned entries get zero gradient.
+
+# %%
+cell_start = time.perf_counter()
+linears = [0, 2, 4]  # the positions of the Linear layers in the Sequential
+sparsity_rows = []
+print(f"{'sparsity':>8} {'pruned':>8} {'fine-tuned 1 epoch':>19} {'zeros after fine-tuning':>24}")
+for amount in (0.0, 0.5, 0.7, 0.8, 0.9, 0.95):
+    model = copy.deepcopy(mlp)
+    for i in linears:
+        prune.l1_unstructured(model[i], "weight", amount=amount)
+    before = accuracy(model, X_test, test_labels)
+    train(model, X_train, train_labels, 1, lr=0.001, seed=1)
+    after = accuracy(model, X_test, test_labels)
+    zeros = sum(int((model[i].weight.data == 0).sum()) for i in linears) / sum(model[i].weight.numel() for i in linears)
+    sparsity_rows.append((amount, before, after))
+    print(f"{amount:>8.0%} {before:>8.1%} {after:>19.1%} {zeros:>24.1%}")
+print(f"(cell took {time.perf_counter() - cell_start:.2f} s)")
+
+# %% [markdown]
+# Half the weights go for free; at 70–80% the pruned model loses accuracy but one epoch of fine-tuning
+# brings most of it back (the surviving weights learn to cover for the missing ones), and past 90% too
+# little is left. The zeros after fine-tuning are exactly the pruned fraction: the mask held.
+# (Pruning by magnitude, whole-model fine-tuning and repeating prune–fine-tune in small steps is the recipe
+# of Han et al., 2015; the iterative version reaches higher sparsity than one big cut.)
+#
+# ### Structured: rows of the first layer
+# Now remove whole hidden units: rows of the first layer's weight (`dim=0`, L2 norm). A pruned row makes a
+# hidden unit whose output is its bias alone, after ReLU a constant.
+
+# %%
+cell_start = time.perf_counter()
+print(f"{'rows pruned':>11} {'of 128':>7} {'pruned':>8} {'fine-tuned':>11}")
+for rows in (0, 32, 64, 96, 112):
+    model = copy.deepcopy(mlp)
+    prune.ln_structured(model[0], "weight", amount=rows, n=2, dim=0)
+    before = accuracy(model, X_test, test_labels)
+    train(model, X_train, train_labels, 1, lr=0.001, seed=1)
+    print(f"{rows:>11} {rows / 128:>7.0%} {before:>8.1%} {accuracy(model, X_test, test_labels):>11.1%}")
+print(f"(cell took {time.perf_counter() - cell_start:.2f} s)")
+
+# %% [markdown]
+# ### Making it permanent and smaller
+# `prune.remove` folds the mask into a plain `weight` Parameter. For structured pruning we can go further
+# and **cut** the pruned rows out: a `Linear(64, k)` with the surviving rows (and their biases), and a next
+# layer `Linear(k, 64)` with the matching columns. The pruned units only ever fed `relu(bias)` forward, so
+# we fold that constant into the next layer's bias: the small model computes exactly the same function.
+
+# %%
+def shrink_first_layer(model):
+    """A copy of `model` (Linear, ReLU, Linear, ...) whose first layer keeps only its non-zero rows."""
+    small = copy.deepcopy(model)  # the model itself stays pruned
+    prune.remove(small[0], "weight")
+    W, b = small[0].weight.data, small[0].bias.data
+    kept = np.flatnonzero(np.abs(W).sum(axis=1))
+    dropped = np.setdiff1d(np.arange(W.shape[0]), kept)
+    first, second = Linear(64, len(kept)), Linear(len(kept), small[2].out_features)
+    first.weight.data[...], first.bias.data[...] = W[kept], b[kept]
+    W2, b2 = small[2].weight.data, small[2].bias.data
+    second.weight.data[...] = W2[:, kept]
+    second.bias.data[...] = b2 + W2[:, dropped] @ np.maximum(b[dropped], 0)  # the constant the pruned units gave
+    rest = list(small.children())[3:]
+    return Sequential(first, ReLU(), second, *rest)
+
+
+pruned = copy.deepcopy(mlp)
+prune.ln_structured(pruned[0], "weight", amount=64, n=2, dim=0)
+small = shrink_first_layer(pruned)
+with no_grad():
+    same = np.allclose(pruned(Tensor(X_test)).data, small(Tensor(X_test)).data, atol=1e-4)
+print(small)
+print(f"pruned (masked) and cut-down models give the same logits: {same}")
+print(f"parameters: {sum(p.numel() for p in mlp.parameters()):,} dense, {sum(p.numel() for p in small.parameters()):,} "
+      f"after cutting 64 of 128 rows")
+assert same
+
+# %% [markdown]
+# ### Distillation: a CNN teacher, a small MLP student
+# The teacher is a small CNN (two convolutions); the student an MLP with 16 hidden units. Each student is
+# trained twice with the same seed and the same number of steps: on the labels alone, and with
+# `distillation_loss` against the teacher's logits (computed once, without a graph). We try it on all the
+# training images and on only 100 of them, where the labels alone say little.
+
+# %%
+cell_start = time.perf_counter()
+tinytorch.manual_seed(0)
+teacher = Sequential(Conv2d(1, 8, 3, padding=1), ReLU(), MaxPool2d(2), Conv2d(8, 16, 3, padding=1), ReLU(),
+                     MaxPool2d(2), Flatten(), Linear(64, 10))
+train(teacher, train_images[:, None], train_labels, 4)
+teacher.eval()
+with no_grad():
+    teacher_logits = teacher(Tensor(train_images[:, None])).data
+teacher_accuracy = accuracy(teacher, test_images[:, None], test_labels)
+print(f"teacher CNN: test accuracy {teacher_accuracy:.1%}, {sum(p.numel() for p in teacher.parameters()):,} parameters "
+      f"(trained in {time.perf_counter() - cell_start:.2f} s)")
+
+
+def student_accuracies(examples, distill, epochs, seeds=(0, 1, 2), temperature=2.0, alpha=0.5):
+    """Test accuracy of a 64-16-10 student per seed, trained on `examples` training images."""
+    X, y, soft = X_train[examples], train_labels[examples], teacher_logits[examples]
+    loss_fn = (lambda logits, batch, targets: distillation_loss(logits, Tensor(soft[batch]), targets,
+                                                               temperature=temperature, alpha=alpha)) if distill else None
+    results = []
+    for seed in seeds:
+        tinytorch.manual_seed(seed)
+        student = Sequential(Linear(64, 16), ReLU(), Linear(16, 10))
+        results.append(accuracy(train(student, X, y, epochs, seed=10 + seed, loss_fn=loss_fn), X_test, test_labels))
+    return np.array(results), student
+
+
+cell_start = time.perf_counter()
+distill_rows = {}
+for label, examples, epochs in (("all 1,438 images", np.arange(len(train_labels)), 6),
+                                ("100 images", np.random.default_rng(0).permutation(len(train_labels))[:100], 40)):
+    plain, student = student_accuracies(examples, False, epochs)
+    distilled, _ = student_accuracies(examples, True, epochs)
+    distill_rows[label] = (plain, distilled)
+    print(f"{label:>17}: labels only {plain.mean():.1%} {np.round(plain * 100, 1)}, "
+          f"distilled {distilled.mean():.1%} {np.round(distilled * 100, 1)}")
+teacher_bytes = sum(p.data.nbytes for p in teacher.parameters())
+student_bytes = sum(p.data.nbytes for p in student.parameters())
+print(f"teacher {teacher_bytes:,} bytes of parameters, student {student_bytes:,} ({teacher_bytes / student_bytes:.1f}x "
+      "fewer)")
+print(f"(cell took {time.perf_counter() - cell_start:.2f} s)")
+
+# %% [markdown]
+# With all the labels, this clean little dataset leaves a student little to learn from the teacher: the two
+# students are within the spread between seeds. With only 100 labelled images the teacher's soft targets
+# help clearly, every seed: which wrong digits look alike is information 100 one-hot labels do not give.
+# That is the regime where distillation earns its keep: a student that must generalise from what a teacher
+# knows rather than from plentiful labels (Hinton et al. report the same effect with 3% of a speech
+# dataset).
+#
+# ## Systems analysis · measured
+#
+# ### 1. Zeros are not free: a 90%-sparse layer against a smaller dense one
+# Time `x @ W.T` for a dense `W` (256 × 256), the same `W` with 90% of its entries zeroed at random, and
+# `W` with 90% of its **rows** removed (26 × 256, a smaller dense matrix). And the same through tinytorch
+# `Linear` layers: pruned with `l1_unstructured`, pruned and made permanent with `prune.remove`, and cut.
+
+# %%
+from tinytorch.core.profiling import conv2d_flops, linear_flops
+from tinytorch.timing import time_per_call
+
+cell_start = time.perf_counter()
+rng = np.random.default_rng(16)
+x = rng.standard_normal((64, 256)).astype(np.float32)
+W = rng.standard_normal((256, 256)).astype(np.float32)
+W_sparse = W * (rng.random(W.shape) >= 0.9)
+W_rows = W[:26].copy()
+dense_t, sparse_t, rows_t = (time_per_call(lambda M=M: x @ M.T) for M in (W, W_sparse, W_rows))
+print(f"numpy x @ W.T, x (64, 256):  dense {dense_t * 1e6:8.1f} us   90% zeros {sparse_t * 1e6:8.1f} us "
+      f"({dense_t / sparse_t:.2f}x)   26 rows {rows_t * 1e6:8.1f} us ({dense_t / rows_t:.1f}x)")
+
+tinytorch.manual_seed(1)
+layer = Linear(256, 256)
+masked = copy.deepcopy(layer)
+prune.l1_unstructured(masked, "weight", amount=0.9)
+permanent = prune.remove(copy.deepcopy(masked), "weight")
+cut = Linear(256, 26)
+X = Tensor(x)
+with no_grad():
+    timings = {name: time_per_call(lambda m=m: m(X)) for name, m in
+               (("dense Linear(256, 256)", layer), ("pruned 90%, mask + hook", masked),
+                ("pruned 90%, prune.remove", permanent), ("cut to Linear(256, 26)", cut))}
+for name, seconds in timings.items():
+    print(f"{name:>26}: {seconds * 1e6:8.1f} us per forward ({timings['dense Linear(256, 256)'] / seconds:.2f}x dense)")
+print(f"(cell took {time.perf_counter() - cell_start:.2f} s)")
+
+# %% [markdown]
+# The 90%-zero matrix costs what the dense one costs (or more: in one Pyodide run we measured it at 0.52x
+# the dense speed; timings there are noisy): the kernel multiplies zeros like any other number.
+# The pruned layer with its hook is even a little **slower** than dense, because every forward first
+# computes `weight_orig * weight_mask` (one more 256 × 256 element-wise product); `prune.remove` takes that
+# cost away, but leaves a dense matrix full of zeros. Only removing rows makes the product smaller, about
+# in proportion to the rows kept (less than that for small matrices, where the fixed cost of a call weighs).
+#
+# ### 2. Bytes: dense against sparse storage
+# Zeros do save **storage** once they are not written down. CSR (compressed sparse rows) keeps each
+# non-zero value (4 bytes), its column index (4 bytes) and one row pointer per row: `8 · nnz + 4 · (rows + 1)`
+# bytes, against `4 · rows · cols` dense. So CSR only saves bytes below a density of about one half. A bitmap
+# (one bit per entry saying "non-zero", then the non-zero values) costs `rows · cols / 8 + 4 · nnz` and
+# saves from a density of 31/32. Compute both for the MLP's weights at each sparsity of the curve above.
+
+# %%
+def model_weight_bytes(model, sparsity):
+    """(dense, CSR, bitmap) bytes of the Linear weights of `model` pruned by L1 at `sparsity`."""
+    pruned_model = copy.deepcopy(model)
+    dense = csr = bitmap = 0
+    for i in linears:
+        prune.l1_unstructured(pruned_model[i], "weight", amount=sparsity)
+        weight = pruned_model[i].weight.data
+        dense += weight.nbytes
+        csr += sparse_nbytes(weight)
+        bitmap += weight.size // 8 + 4 * int(np.count_nonzero(weight))
+    return dense, csr, bitmap
+
+
+rows, cols = mlp[0].weight.shape
+print(f"CSR beats dense for a {rows} x {cols} weight below a density of {0.5 - (rows + 1) / (2 * rows * cols):.3f}, "
+      f"i.e. above {0.5 + (rows + 1) / (2 * rows * cols):.1%} sparsity")
+print(f"{'sparsity':>8} {'accuracy (fine-tuned)':>22} {'dense bytes':>12} {'CSR bytes':>10} {'bitmap bytes':>13}")
+for amount, _, after in sparsity_rows:
+    dense, csr, bitmap = model_weight_bytes(mlp, amount)
+    print(f"{amount:>8.0%} {after:>22.1%} {dense:>12,} {csr:>10,} {bitmap:>13,}")
+
+# %% [markdown]
+# At 50% sparsity CSR is no smaller than dense (the index costs as much as the value); at 90% it is about
+# 5x smaller, but that model has lost most of its accuracy. At 70%, where one epoch of fine-tuning brings the
+# model back to about 95%, the weights shrink 1.6x in CSR and 3x as a bitmap. Downloading a model into a
+# browser page is where those bytes matter; running it still costs the dense time unless the rows go.
+#
+# ### 3. Teacher and student: bytes and FLOPs per image
+# The CNN teacher has few parameters (convolutions share their weights across positions) but much work per
+# image; count both with module 14's FLOP formulas.
+
+# %%
+teacher_flops = (conv2d_flops(1, 1, 8, 3, (8, 8), padding=1) + conv2d_flops(1, 8, 16, 3, (4, 4), padding=1)
+                 + linear_flops(1, 64, 10))
+student_flops = linear_flops(1, 64, 16) + linear_flops(1, 16, 10)
+print(f"{'':>8} {'parameters':>10} {'bytes':>7} {'FLOPs per image':>16} {'test accuracy':>14}")
+print(f"{'teacher':>8} {sum(p.numel() for p in teacher.parameters()):>10,} {teacher_bytes:>7,} {teacher_flops:>16,} "
+      f"{teacher_accuracy:>14.1%}")
+plain, distilled = distill_rows["all 1,438 images"]
+print(f"{'student':>8} {sum(p.numel() for p in student.parameters()):>10,} {student_bytes:>7,} {student_flops:>16,} "
+      f"{distilled.mean():>14.1%}")
+print(f"the student: {teacher_bytes / student_bytes:.1f}x fewer bytes, {teacher_flops / student_flops:.0f}x fewer FLOPs")
+with no_grad():
+    images = Tensor(test_images[:, None])
+    teacher_time = time_per_call(lambda: teacher(images), repeat=2)
+    student_time = time_per_call(lambda: student(Tensor(X_test)), repeat=2)
+print(f"measured on the {len(test_labels)} test images: teacher {teacher_time * 1e3:.2f} ms, student "
+      f"{student_time * 1e3:.2f} ms ({teacher_time / student_time:.0f}x)")
+
+# %% [markdown]
+# Parameters undersell the teacher's cost: it is only 1.6x larger in bytes but does about 20x the
+# arithmetic of the student per image. Distillation moves a model from the expensive architecture to the
+# cheap one, which, unlike scattered zeros, is a saving every kernel sees.
+#
+# ### 4. Profiling a pruned model
+# The pre-hook runs inside `Module.__call__`, so module 14's profiler sees it: one more `Tensor.__mul__`
+# per pruned layer and forward.
+
+# %%
+pruned_mlp = copy.deepcopy(mlp)
+for i in linears:
+    prune.l1_unstructured(pruned_mlp[i], "weight", amount=0.7)
+with tinytorch.profiler.profile() as prof, no_grad():
+    pruned_mlp(Tensor(X_test))
+print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=6))
+muls = [row.count for row in prof.key_averages() if row.key == "Tensor.__mul__"]
+print(f"Tensor.__mul__ calls in one forward of the pruned MLP: {muls[0] if muls else 0} (one per pruned layer)")
+
+# %% [markdown]
+# ## Reflect
+#
+# Answer with a number first, then run the cell below to check.
+#
+# 1. `l1_unstructured(layer, "weight", amount=0.45)` on a `Linear(2, 5)`: how many weights are pruned?
+# 2. Prune 50% of a weight, then 50% again: what fraction of it is zero?
+# 3. A `Linear(256, 512)` pruned to 60% sparsity: how many bytes dense, how many in CSR (float32 values,
+#    int32 indices)? Which is smaller?
+# 4. With `temperature=2`, by what factor is the KL term multiplied? With `alpha=0`, what is
+#    `distillation_loss` equal to?
+# 5. From analysis 1, predict the time of a `Linear(256, 128)` (half the rows) on the same input, then
+#    measure it.
+
+# %%
+from tinytorch.core.compression import L1Unstructured
+
+print("1.", int((L1Unstructured(0.45).compute_mask(np.arange(1.0, 11.0).reshape(5, 2), np.ones((5, 2))) == 0).sum()),
+      "weights (round(4.5) = 4: Python rounds halves to even)")
+twice = Linear(8, 8)
+prune.l1_unstructured(twice, "weight", amount=0.5)
+prune.l1_unstructured(twice, "weight", amount=0.5)
+print("2.", float((twice.weight.data == 0).mean()), "of the weights are zero (half of the surviving half again)")
+wide = Linear(256, 512)
+prune.l1_unstructured(wide, "weight", amount=0.6)
+nnz = 256 * 512 - round(0.6 * 256 * 512)
+print("3.", 256 * 512 * 4, "bytes dense;", nnz * 8 + (512 + 1) * 4, "bytes in CSR by the formula,",
+      sparse_nbytes(wide.weight), "counted on the pruned weight: CSR is smaller at 60% sparsity")
+logits, teacher_out = Tensor(np.array([[1.0, 2.0, 0.5]])), Tensor(np.array([[0.2, 1.5, 0.0]]))
+target = Tensor(np.array([1]), dtype=np.int64)
+print("4.", 2.0 ** 2, "; alpha=0 gives", float(distillation_loss(logits, teacher_out, target, 2.0, 0.0).data),
+      "= cross-entropy", float(CrossEntropyLoss()(logits, target).data))
+half_layer = Linear(256, 128)
+with no_grad():
+    half = time_per_call(lambda: half_layer(X))
+print(f"5. Linear(256, 128): {half * 1e6:.1f} us (dense {timings['dense Linear(256, 256)'] * 1e6:.1f} us, "
+      f"26 rows {timings['cut to Linear(256, 26)'] * 1e6:.1f} us)")
+
+# %% [markdown]
+# **Next:** 19 Benchmarking asks when a measured speed-up like the cut layer's is real: repeated runs,
+# warm-up and the noise between runs.
