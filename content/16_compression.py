@@ -380,10 +380,11 @@ def reparametrize(cls, module, name, *args, importance_scores=None, **kwargs):
     # HINT 1: new mask first (it may raise), then, the first time only, move the Parameter to <name>_orig; store
     # HINT 1: the mask as a BUFFER (so state_dict saves it), set <name> to orig * mask, and register `method`
     # HINT 1: as a forward pre-hook so <name> is recomputed before every forward.
-    # HINT 2: `np.ones` with the weight's shape and dtype, or a copy of `getattr(module, name + "_mask").data`;
-    # HINT 2: `method.compute_mask(importance, default_mask)`; `module.register_parameter(name + "_orig", current)`
-    # HINT 2: then `del module._parameters[name]`; `module.register_buffer(...)` with a Tensor of the mask;
-    # HINT 2: `setattr` with `method.apply_mask(module)`; `module.register_forward_pre_hook(method)`.
+    # HINT 2: `np.ones` with the weight's shape and dtype, or a copy of the existing mask's `.data`; then
+    # HINT 2: `method.compute_mask`. The first time: `module.register_parameter` under the "_orig" name with
+    # HINT 2: the current Parameter, and a `del` of the old entry in `module._parameters`. Always:
+    # HINT 2: `module.register_buffer` with a Tensor of the mask, `setattr` with `method.apply_mask(module)`, and
+    # HINT 2: the method itself (it is callable) to `register_forward_pre_hook`.
     ### BEGIN SOLUTION
     if old is None:
         default_mask = np.ones(current.shape, dtype=current.data.dtype)
@@ -809,6 +810,11 @@ with no_grad():
 teacher_accuracy = accuracy(teacher, test_images[:, None], test_labels)
 print(f"teacher CNN: test accuracy {teacher_accuracy:.1%}, {sum(p.numel() for p in teacher.parameters()):,} parameters "
       f"(trained in {time.perf_counter() - cell_start:.2f} s)")
+student_shape = Sequential(Linear(64, 16), ReLU(), Linear(16, 10))  # the students' architecture
+teacher_bytes = sum(p.data.nbytes for p in teacher.parameters())
+student_bytes = sum(p.data.nbytes for p in student_shape.parameters())
+print(f"teacher {teacher_bytes:,} bytes of parameters, student {student_bytes:,} ({teacher_bytes / student_bytes:.1f}x "
+      "fewer)")
 
 
 def student_accuracies(examples, distill, epochs, seeds=(0, 1, 2), temperature=2.0, alpha=0.5):
@@ -817,26 +823,22 @@ def student_accuracies(examples, distill, epochs, seeds=(0, 1, 2), temperature=2
     loss_fn = (lambda logits, batch, targets: distillation_loss(logits, Tensor(soft[batch]), targets,
                                                                temperature=temperature, alpha=alpha)) if distill else None
     results = []
-    for seed in seeds:
+    for seed in seeds:  # the same seeds, batches and steps with and without the teacher
         tinytorch.manual_seed(seed)
         student = Sequential(Linear(64, 16), ReLU(), Linear(16, 10))
         results.append(accuracy(train(student, X, y, epochs, seed=10 + seed, loss_fn=loss_fn), X_test, test_labels))
-    return np.array(results), student
+    return np.array(results)
 
 
 cell_start = time.perf_counter()
 distill_rows = {}
 for label, examples, epochs in (("all 1,438 images", np.arange(len(train_labels)), 6),
                                 ("100 images", np.random.default_rng(0).permutation(len(train_labels))[:100], 40)):
-    plain, student = student_accuracies(examples, False, epochs)
-    distilled, _ = student_accuracies(examples, True, epochs)
+    plain = student_accuracies(examples, False, epochs)
+    distilled = student_accuracies(examples, True, epochs)
     distill_rows[label] = (plain, distilled)
     print(f"{label:>17}: labels only {plain.mean():.1%} {np.round(plain * 100, 1)}, "
           f"distilled {distilled.mean():.1%} {np.round(distilled * 100, 1)}")
-teacher_bytes = sum(p.data.nbytes for p in teacher.parameters())
-student_bytes = sum(p.data.nbytes for p in student.parameters())
-print(f"teacher {teacher_bytes:,} bytes of parameters, student {student_bytes:,} ({teacher_bytes / student_bytes:.1f}x "
-      "fewer)")
 print(f"(cell took {time.perf_counter() - cell_start:.2f} s)")
 
 # %% [markdown]
@@ -934,17 +936,15 @@ for amount, _, after in sparsity_rows:
 teacher_flops = (conv2d_flops(1, 1, 8, 3, (8, 8), padding=1) + conv2d_flops(1, 8, 16, 3, (4, 4), padding=1)
                  + linear_flops(1, 64, 10))
 student_flops = linear_flops(1, 64, 16) + linear_flops(1, 16, 10)
-print(f"{'':>8} {'parameters':>10} {'bytes':>7} {'FLOPs per image':>16} {'test accuracy':>14}")
-print(f"{'teacher':>8} {sum(p.numel() for p in teacher.parameters()):>10,} {teacher_bytes:>7,} {teacher_flops:>16,} "
-      f"{teacher_accuracy:>14.1%}")
-plain, distilled = distill_rows["all 1,438 images"]
-print(f"{'student':>8} {sum(p.numel() for p in student.parameters()):>10,} {student_bytes:>7,} {student_flops:>16,} "
-      f"{distilled.mean():>14.1%}")
-print(f"the student: {teacher_bytes / student_bytes:.1f}x fewer bytes, {teacher_flops / student_flops:.0f}x fewer FLOPs")
+print(f"{'':>8} {'parameters':>10} {'bytes':>7} {'FLOPs per image':>16}")
+print(f"{'teacher':>8} {sum(p.numel() for p in teacher.parameters()):>10,} {teacher_bytes:>7,} {teacher_flops:>16,}")
+print(f"{'student':>8} {sum(p.numel() for p in student_shape.parameters()):>10,} {student_bytes:>7,} {student_flops:>16,}")
+print(f"the student: {teacher_bytes / student_bytes:.1f}x fewer bytes, {teacher_flops / student_flops:.0f}x fewer FLOPs "
+      f"(test accuracies: the teacher {teacher_accuracy:.1%}, the students in the table above)")
 with no_grad():
     images = Tensor(test_images[:, None])
     teacher_time = time_per_call(lambda: teacher(images), repeat=2)
-    student_time = time_per_call(lambda: student(Tensor(X_test)), repeat=2)
+    student_time = time_per_call(lambda: student_shape(Tensor(X_test)), repeat=2)
 print(f"measured on the {len(test_labels)} test images: teacher {teacher_time * 1e3:.2f} ms, student "
       f"{student_time * 1e3:.2f} ms ({teacher_time / student_time:.0f}x)")
 
