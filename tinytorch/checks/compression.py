@@ -33,8 +33,10 @@ def check_l1_mask(L1Unstructured):
             raise AssertionError(f"{what}: your mask keeps the smallest |w| and prunes the largest; pruning removes "
                                  f"the SMALLEST magnitudes.\nweight\n{w2}\nexpected mask\n{expected}\ngot\n{mask}")
         if mask.shape == expected.shape and int((mask == 0).sum()) != count:
-            raise AssertionError(f"{what}: {count} entries should be pruned, your mask zeroes {int((mask == 0).sum())}"
-                                 " (a fraction becomes round(amount * size), not int(): 3.7 -> 4)")
+            advice = ("a fraction becomes round(amount * size), not int(): 3.7 -> 4" if isinstance(amount, float)
+                      else "an int amount is the exact count of weights to prune")
+            raise AssertionError(f"{what}: {count} entries should be pruned, your mask zeroes "
+                                 f"{int((mask == 0).sum())} ({advice})")
         assert_close(mask, expected, f"{what}, weight\n{w2}\n(compare |w|: -9 is a large weight); mask")
     big = rng.standard_normal((3, 2, 2, 2)).astype(np.float32)
     with trying("L1Unstructured(0.5) on a (3, 2, 2, 2) weight"):
@@ -176,7 +178,10 @@ def check_ln_structured(LnStructured):
     w = rng.standard_normal((6, 4)).astype(np.float32) * np.array([[1], [3], [0.2], [2], [0.5], [4]], np.float32)
     w[:, 1] *= 5
     conv = rng.standard_normal((5, 3, 2, 2)).astype(np.float32)
-    cases = [(w, 2, 2, 0, "Linear weight (6, 4), amount=2 rows, n=2, dim=0"),
+    # L1 keeps row 1 (norms 3, 4.8, 0.2), L2 keeps row 0 (norms 3, 2.4, 0.14): n must be used
+    spread = np.array([[3, 0, 0, 0], [1.2, 1.2, 1.2, 1.2], [0.1, 0.1, 0, 0]], dtype=np.float32)
+    cases = [(spread, 2, 1, 0, "weight (3, 4) whose L1 and L2 row norms rank differently, amount=2, n=1, dim=0"),
+             (w, 2, 2, 0, "Linear weight (6, 4), amount=2 rows, n=2, dim=0"),
              (w, 0.5, 1, 0, "Linear weight (6, 4), amount=0.5 (3 rows), n=1, dim=0"),
              (w, 1, 2, 1, "Linear weight (6, 4), amount=1 column, n=2, dim=1"),
              (w, 0.34, np.inf, -1, "Linear weight (6, 4), amount=0.34 of 4 columns (1.36 -> 1), n=inf, dim=-1"),
