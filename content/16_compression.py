@@ -215,13 +215,16 @@ class RemovableHandle:
         self.remove()
 
 
-def _hook_dict(module, kind):
-    """module._forward_pre_hooks or module._forward_hooks, created the first time a hook is registered."""
-    hooks = module.__dict__.get(kind)
-    if hooks is None:
-        hooks = OrderedDict()
-        object.__setattr__(module, kind, hooks)
-    return hooks
+@patch_to(Module, name="_forward_pre_hooks", as_property=True)
+def forward_pre_hooks(self):
+    """The module's forward pre-hooks by handle id, an OrderedDict kept in the instance (made on first use)."""
+    return self.__dict__.setdefault("_forward_pre_hooks", OrderedDict())
+
+
+@patch_to(Module, name="_forward_hooks", as_property=True)
+def forward_hooks(self):
+    """The module's forward hooks by handle id, an OrderedDict kept in the instance (made on first use)."""
+    return self.__dict__.setdefault("_forward_hooks", OrderedDict())
 
 
 @patch_to(Module)
@@ -230,7 +233,7 @@ def register_forward_pre_hook(self, hook):
     becomes a 1-tuple). Returns a RemovableHandle."""
     if not callable(hook):
         raise TypeError(f"register_forward_pre_hook expects a callable hook(module, args), got {type(hook).__name__}")
-    hooks = _hook_dict(self, "_forward_pre_hooks")
+    hooks = self._forward_pre_hooks
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
     return handle
@@ -243,7 +246,7 @@ def register_forward_hook(self, hook):
     if not callable(hook):
         raise TypeError(f"register_forward_hook expects a callable hook(module, args, output), got "
                         f"{type(hook).__name__}")
-    hooks = _hook_dict(self, "_forward_hooks")
+    hooks = self._forward_hooks
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
     return handle

@@ -1,7 +1,7 @@
 """Every public name of tinytorch is named by at least one parity case (or exempted below, with why).
 
 Public names: tinytorch.__all__, the __all__ of PyTorch-style namespaces when they exist
-(tinytorch.nn, nn.functional, nn.utils, optim, optim.lr_scheduler, utils.data), and tinytorch.Tensor's
+(tinytorch.nn, nn.functional, nn.utils, nn.utils.prune, optim, optim.lr_scheduler, utils.data), and tinytorch.Tensor's
 public attributes and operator dunders. A name is covered when a case names it (covers=...) or names the
 same object under another name (nn.Linear is tinytorch.Linear).
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import tinytorch
 from parity import COVERED
 
-NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", "utils.data"]
+NAMESPACES = ["nn", "nn.functional", "nn.utils", "nn.utils.prune", "optim", "optim.lr_scheduler", "utils.data"]
 
 # Names with no PyTorch counterpart to compare against.
 EXEMPT = {
