@@ -177,9 +177,10 @@ check_l1_mask(L1Unstructured)
 #   by a *forward pre-hook*: a function `hook(module, args)` that `Module.__call__` runs before `forward`.
 #
 # The layer's `forward` still reads `self.weight` and never knows. Gradients reach `weight_orig` through
-# the product: `d(orig * mask)/d orig = mask`, so a pruned weight's gradient is exactly zero. Plain SGD
-# then never moves it; Adam's update of a zero gradient is zero too (its running averages stay zero). The
-# pruned entries of `weight_orig` keep their old values, but they are multiplied by 0 on every forward.
+# the product: `d(orig * mask)/d orig = mask`, so a pruned weight's gradient is exactly zero. An optimizer
+# built after pruning then never moves it (SGD's step and Adam's running averages stay zero); and whatever
+# happens to the pruned entries of `weight_orig` (weight decay, momentum from before), they are multiplied by
+# 0 on every forward.
 #
 # Pruning **again** must respect the first mask: the new `amount` applies to the weights still alive (as
 # PyTorch's `PruningContainer` does), and the new mask is the old one with more zeros. So `apply` starts
@@ -255,15 +256,18 @@ def register_forward_hook(self, hook):
 @patch_to(Module, name="__call__")
 def module_call(self, *args, **kwargs):
     """Run the forward pre-hooks, forward, then the forward hooks (module 03's __call__ plus hooks)."""
-    for hook in list(self.__dict__.get("_forward_pre_hooks", {}).values()):
-        result = hook(self, args)
-        if result is not None:
-            args = result if isinstance(result, tuple) else (result,)
+    state = self.__dict__
+    if state.get("_forward_pre_hooks"):  # most modules have none: keep the common call cheap
+        for hook in list(state["_forward_pre_hooks"].values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
     output = self.forward(*args, **kwargs)
-    for hook in list(self.__dict__.get("_forward_hooks", {}).values()):
-        result = hook(self, args, output)
-        if result is not None:
-            output = result
+    if state.get("_forward_hooks"):
+        for hook in list(state["_forward_hooks"].values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
     return output
 
 
@@ -891,9 +895,9 @@ print(f"(cell took {time.perf_counter() - cell_start:.2f} s)")
 # %% [markdown]
 # The 90%-zero matrix costs what the dense one costs (or more: in one Pyodide run we measured it at 0.52x
 # the dense speed; timings there are noisy): the kernel multiplies zeros like any other number.
-# The pruned layer with its hook is even a little **slower** than dense, because every forward first
-# computes `weight_orig * weight_mask` (one more 256 × 256 element-wise product); `prune.remove` takes that
-# cost away, but leaves a dense matrix full of zeros. Only removing rows makes the product smaller, about
+# The pruned layer with its hook also computes `weight_orig * weight_mask` before every forward (one more
+# 256 × 256 element-wise product: about 25% slower than dense in our CPython run); `prune.remove` takes
+# that cost away, but leaves a dense matrix full of zeros. Only removing rows makes the product smaller, about
 # in proportion to the rows kept (less than that for small matrices, where the fixed cost of a call weighs).
 #
 # ### 2. Bytes: dense against sparse storage

@@ -150,15 +150,18 @@ def register_forward_hook(self, hook):
 @patch_to(Module, name="__call__")
 def module_call(self, *args, **kwargs):
     """Run the forward pre-hooks, forward, then the forward hooks (module 03's __call__ plus hooks)."""
-    for hook in list(self.__dict__.get("_forward_pre_hooks", {}).values()):
-        result = hook(self, args)
-        if result is not None:
-            args = result if isinstance(result, tuple) else (result,)
+    state = self.__dict__
+    if state.get("_forward_pre_hooks"):  # most modules have none: keep the common call cheap
+        for hook in list(state["_forward_pre_hooks"].values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
     output = self.forward(*args, **kwargs)
-    for hook in list(self.__dict__.get("_forward_hooks", {}).values()):
-        result = hook(self, args, output)
-        if result is not None:
-            output = result
+    if state.get("_forward_hooks"):
+        for hook in list(state["_forward_hooks"].values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
     return output
 
 
