@@ -69,7 +69,8 @@ from tinytorch.random import default_generator
 
 __all__ = ["BasePruningMethod", "PruningContainer", "L1Unstructured", "RandomUnstructured", "LnStructured",
            "CustomFromMask", "l1_unstructured", "random_unstructured", "ln_structured", "global_unstructured",
-           "custom_from_mask", "remove", "is_pruned", "RemovableHandle", "distillation_loss", "sparse_nbytes"]
+           "custom_from_mask", "remove", "is_pruned", "reparametrize", "RemovableHandle", "distillation_loss",
+           "sparse_nbytes"]
 
 
 def _validate_amount(amount):
@@ -893,8 +894,8 @@ for name, seconds in timings.items():
 print(f"(cell took {time.perf_counter() - cell_start:.2f} s)")
 
 # %% [markdown]
-# The 90%-zero matrix costs what the dense one costs (or more: in one Pyodide run we measured it at 0.52x
-# the dense speed; timings there are noisy): the kernel multiplies zeros like any other number.
+# The 90%-zero matrix costs what the dense one costs (1.01x in our CPython run, 1.02x under Pyodide; one
+# noisy Pyodide run even had it 2x slower): the kernel multiplies zeros like any other number.
 # The pruned layer with its hook also computes `weight_orig * weight_mask` before every forward (one more
 # 256 × 256 element-wise product: about 25% slower than dense in our CPython run); `prune.remove` takes
 # that cost away, but leaves a dense matrix full of zeros. Only removing rows makes the product smaller, about

@@ -14,7 +14,8 @@ from tinytorch.random import default_generator
 
 __all__ = ["BasePruningMethod", "PruningContainer", "L1Unstructured", "RandomUnstructured", "LnStructured",
            "CustomFromMask", "l1_unstructured", "random_unstructured", "ln_structured", "global_unstructured",
-           "custom_from_mask", "remove", "is_pruned", "RemovableHandle", "distillation_loss", "sparse_nbytes"]
+           "custom_from_mask", "remove", "is_pruned", "reparametrize", "RemovableHandle", "distillation_loss",
+           "sparse_nbytes"]
 
 
 def _validate_amount(amount):
