@@ -27,7 +27,8 @@ EXEMPT = {
 # Dunders of Tensor that are machinery, not operators a script calls.
 NOT_OPERATORS = {"__init__", "__module__", "__doc__", "__dict__", "__weakref__", "__qualname__", "__hash__",
                  "__firstlineno__", "__static_attributes__",  # class bookkeeping (Python 3.13 adds these two)
-                 "__array_ufunc__"}  # tells numpy to defer to Tensor's reflected operators
+                 "__array_ufunc__",  # tells numpy to defer to Tensor's reflected operators
+                 "__slotnames__"}  # copyreg's cache, set on the class by the first copy.deepcopy of a Tensor
 
 
 def public_names():
