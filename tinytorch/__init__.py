@@ -20,6 +20,7 @@ from tinytorch.core.attention import MultiheadAttention
 from tinytorch.core.transformers import GPT, LayerNorm
 import tinytorch.core.acceleration  # noqa: F401 (module 17: fused Linear, needs_input_grad, contiguous, checkpoint)
 import tinytorch.core.memoization  # noqa: F401 (module 18 gives GPT a KV cache: generate(use_cache=True))
+import tinytorch.core.compression  # noqa: F401 (module 16: Module hooks, pruning; tinytorch.nn.utils.prune)
 from tinytorch.random import manual_seed
 from tinytorch import nn, optim, profiler, training, utils  # tinytorch.nn, .optim, .profiler, .utils.data, .training
 from tinytorch import quantization  # tinytorch.quantization (module 15)

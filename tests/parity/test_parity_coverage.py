@@ -1,9 +1,9 @@
 """Every public name of tinytorch is named by at least one parity case (or exempted below, with why).
 
 Public names: tinytorch.__all__, the __all__ of PyTorch-style namespaces when they exist
-(tinytorch.nn, nn.functional, nn.utils, optim, optim.lr_scheduler, utils.data, utils.checkpoint,
-quantization), and tinytorch.Tensor's public attributes and operator dunders. A name is covered when a case names it (covers=...) or names the
-same object under another name (nn.Linear is tinytorch.Linear).
+(tinytorch.nn, nn.functional, nn.utils, nn.utils.prune, optim, optim.lr_scheduler, utils.data, utils.checkpoint,
+quantization), and tinytorch.Tensor's public attributes and operator dunders. A name is covered when a case
+names it (covers=...) or names the same object under another name (nn.Linear is tinytorch.Linear).
 """
 import importlib
 import inspect
@@ -12,8 +12,8 @@ from pathlib import Path
 import tinytorch
 from parity import COVERED
 
-NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", "utils.data", "utils.checkpoint",
-              "quantization"]
+NAMESPACES = ["nn", "nn.functional", "nn.utils", "nn.utils.prune", "optim", "optim.lr_scheduler", "utils.data",
+              "utils.checkpoint", "quantization"]
 
 # Names with no PyTorch counterpart to compare against.
 EXEMPT = {
@@ -31,7 +31,8 @@ EXEMPT = {
 # Dunders of Tensor that are machinery, not operators a script calls.
 NOT_OPERATORS = {"__init__", "__module__", "__doc__", "__dict__", "__weakref__", "__qualname__", "__hash__",
                  "__firstlineno__", "__static_attributes__",  # class bookkeeping (Python 3.13 adds these two)
-                 "__array_ufunc__"}  # tells numpy to defer to Tensor's reflected operators
+                 "__array_ufunc__",  # tells numpy to defer to Tensor's reflected operators
+                 "__slotnames__"}  # copyreg's cache, set on the class by the first copy.deepcopy of a Tensor
 
 
 def public_names():
