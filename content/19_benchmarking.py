@@ -385,8 +385,10 @@ check_median_ci(median_ci)
 # `blocked_autorange(min_run_time=0.2)` (PyTorch's method) measures in two phases:
 #
 # 1. **Choose the block size** (`_estimate_block_size`, you write it). This is also the warm-up: every call
-#    made here is thrown away. Time the empty block `_timeit(0)` five times; its median is the timer's own
-#    overhead. Then time blocks of `number = 1, 10, 100, ...` calls and stop at the first block that is long
+#    made here is thrown away. First run the statement once on its own (PyTorch does not: its first block of
+#    one run *is* the first call, and a slow first call, say 0.5 s for a 1 µs statement, makes it settle on
+#    blocks of one run, far below a coarse clock's step). Time the empty block `_timeit(0)` five times; its
+#    median is the timer's own overhead. Then time blocks of `number = 1, 10, 100, ...` calls and stop at the first block that is long
 #    enough: overhead at most 1e-4 of it, at least `min_run_time / 1000` long, and (our addition for the
 #    browser's clock) at least 100 clock steps long. Also stop when a block alone takes more than
 #    `min_run_time`, or when the next `number` would pass 2,147,483,647.
@@ -410,7 +412,8 @@ class Timer:
     `.blocked_autorange(min_run_time=0.2)`, `.adaptive_autorange()` or `.timeit(number)`, each returning a
     Measurement. Differs from PyTorch: `stmt` may also be a function called with no arguments (a tinytorch
     extension); `globals` gets `tinytorch` (PyTorch adds `torch`); `num_threads` is recorded only (numpy's
-    threads are not ours to set); only Python is supported; blocks last at least 100 steps of the clock."""
+    threads are not ours to set); only Python is supported; blocks last at least 100 steps of the clock; one
+    warm-up run precedes the choice of the block size (a slow first call would choose blocks of one run)."""
 
     def __init__(self, stmt="pass", setup="pass", global_setup="", timer=time.perf_counter, globals=None,
                  label=None, sub_label=None, description=None, env=None, num_threads=1, language="python"):
@@ -455,13 +458,16 @@ class Timer:
 
     def _estimate_block_size(self, min_run_time):
         """The number of runs per block: 1, 10, 100, ... until a block is long enough (this warms up too)."""
-        # HINT 1: First the overhead: the median of five empty blocks. Then try blocks of 1, 10, 100, ... runs:
-        # HINT 1: a block is long enough when the overhead is at most 1e-4 of it AND it lasts min_run_time / 1000
-        # HINT 1: AND it lasts 100 steps of the clock. Stop also when one block exceeds min_run_time, or when ten
-        # HINT 1: times the number would pass 2147483647. Every block timed here is thrown away: the warm-up.
-        # HINT 2: self._timeit(0) five times and np.median; self._clock_resolution(); a `while True` loop timing
-        # HINT 2: self._timeit(number), with `break` on each stop condition and `number *= 10` otherwise.
+        # HINT 1: First warm up: one run of the statement, thrown away. Then the overhead: the median of five empty
+        # HINT 1: blocks. Then try blocks of 1, 10, 100, ... runs: a block is long enough when the overhead is at
+        # HINT 1: most 1e-4 of it AND it lasts min_run_time / 1000 AND it lasts 100 steps of the clock. Stop also
+        # HINT 1: when one block exceeds min_run_time, or when ten times the number would pass 2147483647. Every
+        # HINT 1: block timed here is thrown away.
+        # HINT 2: self._timeit(1) for the warm-up; self._timeit(0) five times and np.median; self._clock_resolution();
+        # HINT 2: a `while True` loop timing self._timeit(number), with `break` on each stop condition and
+        # HINT 2: `number *= 10` otherwise.
         ### BEGIN SOLUTION
+        self._timeit(1)  # warm-up: a slow first call must not choose the block size
         overhead = float(np.median([self._timeit(0) for _ in range(5)]))
         resolution = self._clock_resolution()
         number = 1

@@ -83,6 +83,22 @@ class TimerIgnoringTheClock(Timer):
         return 0.0
 
 
+class TimerEstimatingLikeTorch(Timer):
+    """No warm-up run of its own: the first block of one run is the first call (torch's estimate)."""
+
+    def _estimate_block_size(self, min_run_time):
+        overhead = float(np.median([self._timeit(0) for _ in range(5)]))
+        number = 1
+        while True:
+            block = self._timeit(number)
+            if overhead / block <= 1e-4 and block >= min_run_time / 1000 and block >= 100 * self._clock_resolution():
+                break
+            if block > min_run_time or number * 10 > 2147483647:
+                break
+            number *= 10
+        return number
+
+
 class TimerWithoutCallback(Timer):
     def blocked_autorange(self, callback=None, min_run_time=0.2):
         return super().blocked_autorange(None, min_run_time)
@@ -258,6 +274,7 @@ CASES = [
         (TimerGrowingWhileMeasuring, "time blocks of one size, chosen before measuring"),
         (TimerKeepingTheWarmupBlock, "first call's cost (0.5 s) was counted"),
         (TimerIgnoringTheClock, "100 us steps"),
+        (TimerEstimatingLikeTorch, "the slow first call chose the block size"),
         (TimerWithoutCallback, "callback(number, time)"),
         (TimerStoppingEarly, "until their sum reaches 0.2 s"),
     ]),

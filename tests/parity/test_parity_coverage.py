@@ -1,7 +1,7 @@
 """Every public name of tinytorch is named by at least one parity case (or exempted below, with why).
 
 Public names: tinytorch.__all__, the __all__ of PyTorch-style namespaces when they exist
-(tinytorch.nn, nn.functional, nn.utils, optim, optim.lr_scheduler, utils.data), and tinytorch.Tensor's
+(tinytorch.nn, nn.functional, nn.utils, optim, optim.lr_scheduler, utils.data, utils.benchmark), and tinytorch.Tensor's
 public attributes and operator dunders. A name is covered when a case names it (covers=...) or names the
 same object under another name (nn.Linear is tinytorch.Linear).
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import tinytorch
 from parity import COVERED
 
-NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", "utils.data"]
+NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", "utils.data", "utils.benchmark"]
 
 # Names with no PyTorch counterpart to compare against.
 EXEMPT = {
@@ -22,6 +22,12 @@ EXEMPT = {
     "training": "the course's own helpers (Trainer, checkpoints, plots): not a PyTorch namespace",
     "CharTokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
     "BPETokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
+    "utils.benchmark.median_ci": "module 19's order-statistic interval for the median: torch.utils.benchmark has none",
+    "utils.benchmark.ab_test": "module 19's permutation test and ratio of medians: torch.utils.benchmark has no test",
+    "utils.benchmark.ABResult": "the result of module 19's ab_test: no torch counterpart",
+    "utils.benchmark.interleaved_autorange": "module 19's A, B, A, B block order against drift: torch has none",
+    "utils.benchmark.clock_resolution": "module 19's measurement of the clock's step (the browser's is coarse): "
+                                        "torch has none",
 }
 
 # Dunders of Tensor that are machinery, not operators a script calls.

@@ -111,6 +111,10 @@ def check_timer(Timer):
     assert max(m.raw_times) < 0.5, (
         f"the first call's cost (0.5 s) was counted in a measured block ({max(m.raw_times):.3g} s): warm up first, "
         f"and throw away every block timed while choosing the block size")
+    want = _expected_number(cost, 0.2)
+    assert m.number_per_run == want, (
+        f"a ~1 us statement whose first call costs 0.5 s got {m.number_per_run} runs per block, not {want}: the slow "
+        f"first call chose the block size. Run the statement once (the warm-up) before timing blocks of 1, 10, ...")
     slow = _World(0.3)
     with trying("blocked_autorange(min_run_time=0.2) of a 0.3 s statement"):
         m = _measure(Timer, slow, 0.2)

@@ -216,7 +216,8 @@ class Timer:
     `.blocked_autorange(min_run_time=0.2)`, `.adaptive_autorange()` or `.timeit(number)`, each returning a
     Measurement. Differs from PyTorch: `stmt` may also be a function called with no arguments (a tinytorch
     extension); `globals` gets `tinytorch` (PyTorch adds `torch`); `num_threads` is recorded only (numpy's
-    threads are not ours to set); only Python is supported; blocks last at least 100 steps of the clock."""
+    threads are not ours to set); only Python is supported; blocks last at least 100 steps of the clock; one
+    warm-up run precedes the choice of the block size (a slow first call would choose blocks of one run)."""
 
     def __init__(self, stmt="pass", setup="pass", global_setup="", timer=time.perf_counter, globals=None,
                  label=None, sub_label=None, description=None, env=None, num_threads=1, language="python"):
@@ -261,6 +262,7 @@ class Timer:
 
     def _estimate_block_size(self, min_run_time):
         """The number of runs per block: 1, 10, 100, ... until a block is long enough (this warms up too)."""
+        self._timeit(1)  # warm-up: a slow first call must not choose the block size
         overhead = float(np.median([self._timeit(0) for _ in range(5)]))
         resolution = self._clock_resolution()
         number = 1
