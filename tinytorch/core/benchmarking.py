@@ -167,9 +167,11 @@ class Measurement:
         lines = [f"<{type(self).__module__}.{type(self).__name__} object at {hex(id(self))}>",
                  self.task_spec.summarize(), f"  {'Median: ' if n > 1 else ''}{self._median / scale:.2f} {unit}"]
         if n >= 4:
-            lines.append(f"  IQR:    {self.iqr / scale:.2f} {unit} ({self._p25 / scale:.2f} to {self._p75 / scale:.2f})")
+            quartiles = f"({self._p25 / scale:.2f} to {self._p75 / scale:.2f})"
+            lines.append(f"  IQR:    {self.iqr / scale:.2f} {unit} {quartiles}")
+        threads = f"{self.num_threads} thread{'s' if self.num_threads > 1 else ''}"
         lines.append(f"  {n} measurement{'s' if n > 1 else ''}, {self.number_per_run} runs "
-                     f"{'per measurement,' if n > 1 else ','} {self.num_threads} thread{'s' if self.num_threads > 1 else ''}")
+                     f"{'per measurement,' if n > 1 else ','} {threads}")
         lines += list(self._warnings)
         return "\n".join(line for line in "\n".join(lines).strip().splitlines())
 
@@ -418,12 +420,13 @@ def ab_test(a, b, alpha=0.05, confidence=0.95, resamples=2000, seed=0):
     return ABResult(float(p_value), ratio, (float(low), float(high)), bool(p_value < alpha), alpha, confidence)
 
 
-def interleaved_autorange(timers, min_run_time=0.2):
-    """Measure several Timers with their blocks interleaved (A, B, A, B, ...) until each has min_run_time seconds,
-    so a slow spell of the machine hits every variant alike. Returns one Measurement per timer. A course addition."""
+def interleaved_autorange(timers, min_run_time=0.2, min_blocks=10):
+    """Measure several Timers with their blocks interleaved (A, B, A, B, ...) until each has min_run_time seconds
+    and at least min_blocks blocks (enough for a 95% interval of the median), so a slow spell of the machine hits
+    every variant alike. Returns one Measurement per timer. A course addition: PyTorch has none."""
     numbers = [timer._estimate_block_size(min_run_time) for timer in timers]
     times = [[] for _ in timers]
-    while min(sum(t) for t in times) < min_run_time:
+    while min(sum(t) for t in times) < min_run_time or min(len(t) for t in times) < min_blocks:
         for timer, number, block_times in zip(timers, numbers, times):
             block_times.append(timer._timeit(number))
     return [Measurement(number, t, timer._task_spec) for timer, number, t in zip(timers, numbers, times)]
