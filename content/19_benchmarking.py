@@ -333,7 +333,9 @@ class Measurement:
 
 
 def _per_run(times, what):
-    values = np.asarray(times.times if isinstance(times, Measurement) else times, dtype=np.float64).ravel()
+    """Per-run seconds from a Measurement (anything with raw_times and number_per_run: `.times`) or a sequence."""
+    is_measurement = hasattr(times, "raw_times") and hasattr(times, "number_per_run")
+    values = np.asarray(times.times if is_measurement else times, dtype=np.float64).ravel()
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError(f"{what}: expected a Measurement or a non-empty sequence of finite times, got {values}")
     return values
@@ -665,9 +667,9 @@ def ab_test(a, b, alpha=0.05, confidence=0.95, resamples=2000, seed=0):
     # HINT 1: The real gap is the absolute difference of the medians of the two groups' log times. Deal the
     # HINT 1: pooled log times at random into groups of the same sizes, `resamples` times, measuring the same
     # HINT 1: gap each time; p is (1 + the number of deals whose gap is at least the real one) / (1 + resamples).
-    # HINT 2: np.log; np.concatenate the two; rng.permuted(np.tile(pooled, (resamples, 1)), axis=1) shuffles
-    # HINT 2: every row; np.median(..., axis=1) of the first len(x) columns and of the rest; allow for
-    # HINT 2: rounding with a tolerance of 1e-12 when comparing gaps. Call the result `p_value`.
+    # HINT 2: np.log and np.concatenate; np.tile makes `resamples` copies of the pooled row, and rng.permuted
+    # HINT 2: with axis=1 shuffles each row on its own; np.median with axis=1 over the first len(x) columns and
+    # HINT 2: over the rest; np.count_nonzero, with a tolerance of 1e-12 on the comparison. Call it `p_value`.
     ### BEGIN SOLUTION
     log_x, log_y = np.log(x), np.log(y)
     observed = abs(np.median(log_x) - np.median(log_y))

@@ -185,7 +185,9 @@ class Measurement:
 
 
 def _per_run(times, what):
-    values = np.asarray(times.times if isinstance(times, Measurement) else times, dtype=np.float64).ravel()
+    """Per-run seconds from a Measurement (anything with raw_times and number_per_run: `.times`) or a sequence."""
+    is_measurement = hasattr(times, "raw_times") and hasattr(times, "number_per_run")
+    values = np.asarray(times.times if is_measurement else times, dtype=np.float64).ravel()
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError(f"{what}: expected a Measurement or a non-empty sequence of finite times, got {values}")
     return values
