@@ -1,23 +1,19 @@
 """Benchmark (not a test): one MLP training step in tinytorch vs the same step written in plain numpy.
 
 MLP 64-128-64-10 with ReLU, cross-entropy, SGD(lr=0.1), batch 64 — the 1986-milestone network on
-TinyDigits-sized inputs. Both versions start from the same weights and must produce the same loss,
-then each is timed over many steps (best of several rounds) and the ratio is printed.
+TinyDigits-sized inputs. Both versions start from the same weights and must produce the same loss and
+the same weights after one step, then each is timed over many steps (best of several rounds) and the
+ratio is printed.
 
     python benchmarks/mlp_step.py
 """
-import os
-import time
+from _common import assert_same, assert_same_loss, best_seconds_per_step, report  # sets OPENBLAS_NUM_THREADS=1
 
-# One BLAS thread, set before numpy loads: the browser runs one thread, and for matrices this small
-# extra threads only add synchronisation (on a loaded 2-core machine they made both sides 10x slower).
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import tinytorch  # noqa: E402
-from tinytorch import CrossEntropyLoss, Linear, ReLU, Sequential, Tensor  # noqa: E402
-from tinytorch.optim import SGD  # noqa: E402
+import tinytorch
+from tinytorch import CrossEntropyLoss, Linear, ReLU, Sequential, Tensor
+from tinytorch.optim import SGD
 
 SIZES, BATCH, LR = (64, 128, 64, 10), 64, 0.1
 
@@ -53,39 +49,38 @@ def numpy_step(weights, x, y):
     return float(loss)
 
 
-def best_seconds_per_step(step, steps=200, rounds=5):
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        best = min(best, (time.perf_counter() - start) / steps)
-    return best
-
-
-def main():
-    tinytorch.manual_seed(0)
-    rng = np.random.default_rng(0)
+def build(seed=0):
+    """Both sides of the benchmark from the same seed: (tinytorch step, numpy step, tinytorch layers, numpy weights)."""
+    tinytorch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
     x_np = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
-    y_np = rng.integers(0, SIZES[-1], BATCH)
+    y_np = rng.integers(0, SIZES[-1], BATCH, dtype=np.int64)
 
     layers = [Linear(a, b) for a, b in zip(SIZES, SIZES[1:])]
     model = Sequential(*[m for layer in layers for m in (layer, ReLU())][:-1])
     weights = [(layer.weight.data.copy(), layer.bias.data.copy()) for layer in layers]
     optimizer, loss_fn, x = SGD(model.parameters(), lr=LR), CrossEntropyLoss(), Tensor(x_np)
+    return (lambda: tinytorch_step(model, optimizer, loss_fn, x, y_np)), (lambda: numpy_step(weights, x_np, y_np)), \
+        layers, weights
 
-    first_ours = tinytorch_step(model, optimizer, loss_fn, x, y_np)
-    first_numpy = numpy_step(weights, x_np, y_np)
-    assert abs(first_ours - first_numpy) < 1e-5, (first_ours, first_numpy)
-    for (w, b), layer in zip(weights, layers):  # same update applied: same weights after one step
-        assert np.allclose(w, layer.weight.data, atol=1e-6) and np.allclose(b, layer.bias.data, atol=1e-6)
 
-    ours = best_seconds_per_step(lambda: tinytorch_step(model, optimizer, loss_fn, x, y_np))
-    plain = best_seconds_per_step(lambda: numpy_step(weights, x_np, y_np))
-    print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, SGD: same loss after step 1 ({first_ours:.6f})")
-    print(f"  tinytorch step: {ours * 1e6:8.1f} µs")
-    print(f"  numpy step:     {plain * 1e6:8.1f} µs")
-    print(f"  ratio tinytorch / numpy: {ours / plain:.2f}x")
+def first_step(ours, plain, layers, weights):
+    """One step on each side; asserts the same loss and the same weights after it (the same update, so the
+    same gradients: SGD's update is -lr * gradient). Returns the loss."""
+    loss_ours, loss_plain = ours(), plain()
+    assert_same_loss(loss_ours, loss_plain)
+    ours_after = {f"{i}.{kind}": getattr(layer, kind).data
+                  for i, layer in enumerate(layers) for kind in ("weight", "bias")}
+    plain_after = {f"{i}.{kind}": a for i, pair in enumerate(weights) for kind, a in zip(("weight", "bias"), pair)}
+    assert_same("parameter after step 1", ours_after, plain_after, atol=1e-6)
+    return loss_ours
+
+
+def main():
+    ours, plain, layers, weights = build()
+    loss = first_step(ours, plain, layers, weights)
+    report(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, SGD", loss,
+           best_seconds_per_step(200, 5, tinytorch=ours, numpy=plain))
 
 
 if __name__ == "__main__":

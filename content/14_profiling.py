@@ -672,7 +672,9 @@ print(f"Tensor.__matmul__: {matmul.count} calls, {matmul.flops / 1e6:.1f} MFLOP,
 # products run 20–70x slower than CPython's at large sizes, element-wise ops about 10x, Python itself only a
 # few times slower. Measured with `/work/shared/pyodide-node` (Pyodide 0.27.7 in Node) on this notebook's
 # code: the GPT step takes about 30 ms there against about 7 ms here; `@` reaches about 3 GFLOP/s against
-# about 20; the hottest op becomes `MmBackward0` with 21–29% of the step (on CPython the profile is flat,
+# about 20; the hottest ops become the matrix products' backward nodes (`AddmmBackward0` for the package's
+# `Linear`, one fused node per call since module 17; `MmBackward0` for attention's products), the hottest with
+# 21–29% of the step in our measurements, made before that fusion (on CPython the profile is flat,
 # 9–14% for its hottest op, which changes from run to run), and the autograd nodes take 43% of the time. So
 # in the browser a faster matmul would pay off (Amdahl: 2x on 29% gives 1.17x), on CPython at this size
 # hardly at all. Run this notebook in both places and compare the tables: `sys.platform` printed above says
@@ -720,8 +722,9 @@ for batch in (2, 8):
 # 1. An op takes 40% of a step. What is the most any speed-up of it can buy? Check with `amdahl(0.4, 1e9)`.
 # 2. What does `conv2d_flops(1, 3, 16, 3, (32, 32), stride=1, padding=1)` return? Work it out by hand, then
 #    profile `nn.Conv2d(3, 16, 3, padding=1)` on one 32x32 image with `with_flops=True` and read its row.
-# 3. In the MLP table, is `Tensor.__matmul__`'s self time more or less than half of `nn.Module: Linear`'s
-#    total? Predict, then read both off `prof.key_averages()`.
+# 3. In the MLP table, which takes more self time: the three Linear layers' forward (`nn.Module: Linear`)
+#    or their backward (`AddmmBackward0`: the package's `Linear` records one fused node per call, as module
+#    17 shows)? Predict from the products each side computes, then read both off `prof.key_averages()`.
 # 4. Double the MLP's batch to 128: predict whether the profiler's overhead per step (section 1) changes, then
 #    measure it.
 # 5. Run a cell that raises inside `with profile():` and then time `a @ b` with `time_per_call`: is it as fast

@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 import time
+
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,3 +97,20 @@ def test_2017_transformer_beats_the_bigram_and_reverses_digits_reproducibly():
     second, _, _ = run_milestone("2017_transformer.py")
     again = parse(RESULT_2017, second, "2017_transformer.py")
     assert again[:4] == (val_loss, bigram, reverse, blind), f"not reproducible:\n{first}\n{second}"
+
+
+RESULT_2018 = (r"digits accuracy ([\d.]+)% target 95% time_to_quality ([\d.]+) s p50 ([\d.]+) ms; lm val_loss "
+               r"([\d.]+) target 1.00 p50 ([\d.]+) ms/token; (\d+) submissions valid on (\w+)")
+
+
+def test_2018_mlperf_submissions_meet_their_targets_and_validate(tmp_path, monkeypatch):
+    from tinytorch.capstone import load_submission
+
+    monkeypatch.setenv("TINYTORCH_SUBMISSIONS", str(tmp_path))
+    line, _, seconds = run_milestone("2018_mlperf.py")
+    accuracy, ttq, p50, val_loss, lm_p50, count, runtime = parse(RESULT_2018, line, "2018_mlperf.py")
+    assert float(accuracy) >= 95.0 and float(val_loss) <= 1.0, f"{line} [{seconds:.1f} s]"
+    assert int(count) == 2 and runtime == "cpython", line
+    files = sorted(tmp_path.glob("*.json"))
+    assert [load_submission(f)["task"] for f in files] == ["tinydigits-classification", "tinytalks-lm"], files
+    assert load_submission(files[1])["quality"]["value"] == pytest.approx(float(val_loss), abs=5e-4)

@@ -18,9 +18,12 @@ from tinytorch.core.tokenization import BPETokenizer, CharTokenizer
 from tinytorch.core.embeddings import Embedding
 from tinytorch.core.attention import MultiheadAttention
 from tinytorch.core.transformers import GPT, LayerNorm
+import tinytorch.core.acceleration  # noqa: F401 (module 17: fused Linear, needs_input_grad, contiguous, checkpoint)
 import tinytorch.core.memoization  # noqa: F401 (module 18 gives GPT a KV cache: generate(use_cache=True))
 from tinytorch.random import manual_seed
 from tinytorch import nn, optim, profiler, training, utils  # tinytorch.nn, .optim, .profiler, .utils.data, .training
+from tinytorch import quantization  # tinytorch.quantization (module 15)
+from tinytorch import capstone  # module 20: submissions (schema, validator, latency/size measurements)
 
 enable_autograd()
 
@@ -37,4 +40,6 @@ __all__ = [
     "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d", "Flatten",
     "CharTokenizer", "BPETokenizer", "Embedding", "MultiheadAttention", "LayerNorm", "GPT",
     "nn", "optim", "profiler", "utils", "training",
+    "quantization",
+    "capstone",
 ]

@@ -1,9 +1,10 @@
 """Every public name of tinytorch is named by at least one parity case (or exempted below, with why).
 
 Public names: tinytorch.__all__, the __all__ of PyTorch-style namespaces when they exist
-(tinytorch.nn, nn.functional, nn.utils, optim, optim.lr_scheduler, utils.data, utils.benchmark), and tinytorch.Tensor's
-public attributes and operator dunders. A name is covered when a case names it (covers=...) or names the
-same object under another name (nn.Linear is tinytorch.Linear).
+(tinytorch.nn, nn.functional, nn.utils, optim, optim.lr_scheduler, utils.data, utils.checkpoint,
+quantization, utils.benchmark), and tinytorch.Tensor's public attributes and operator dunders. A name is
+covered when a case names it (covers=...) or names the same object under another name (nn.Linear is
+tinytorch.Linear).
 """
 import importlib
 import inspect
@@ -12,7 +13,8 @@ from pathlib import Path
 import tinytorch
 from parity import COVERED
 
-NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", "utils.data", "utils.benchmark"]
+NAMESPACES = ["nn", "nn.functional", "nn.utils", "optim", "optim.lr_scheduler", "utils.data", "utils.checkpoint",
+              "quantization", "utils.benchmark"]
 
 # Names with no PyTorch counterpart to compare against.
 EXEMPT = {
@@ -22,6 +24,9 @@ EXEMPT = {
     "training": "the course's own helpers (Trainer, checkpoints, plots): not a PyTorch namespace",
     "CharTokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
     "BPETokenizer": "module 10's tokenizer: text processing, PyTorch has no tokenizer to compare with",
+    "quantization.model_nbytes": "module 15's byte count of a model (float and int8 weights): torch has no such function",
+    "capstone": "module 20's submission format (JSON Schema, validator, latency and size measurements): the "
+                "course's own benchmark tooling, PyTorch has no counterpart",
     "utils.benchmark.median_ci": "module 19's order-statistic interval for the median: torch.utils.benchmark has none",
     "utils.benchmark.ab_test": "module 19's permutation test and ratio of medians: torch.utils.benchmark has no test",
     "utils.benchmark.ABResult": "the result of module 19's ab_test: no torch counterpart",

@@ -6,7 +6,8 @@ from tinytorch.core.tensor import Tensor
 
 
 def _float64(array):
-    return Tensor(np.asarray(array, dtype=np.float64), dtype=np.float64)
+    """An input whose gradient the check asks for: so it requires grad, as it would in a real graph."""
+    return Tensor(np.asarray(array, dtype=np.float64), dtype=np.float64, requires_grad=True)
 
 
 def _rule_matches_finite_differences(function_class, forward, arrays, what, grad_seed=0, **saved):

@@ -2,7 +2,8 @@
 
 Each function runs the Module of the same name (`relu(x)` is `ReLU()(x)`), so there is one implementation
 of each computation and gradients flow through it once module 06's autograd is on (`import tinytorch`
-switches it on). `linear` and `log_softmax` are written with Tensor operations, which autograd tracks too.
+switches it on). `log_softmax` is written with Tensor operations, which autograd tracks too; `linear` is
+module 17's fused node.
 """
 import numpy as np
 
@@ -14,6 +15,7 @@ from tinytorch.core.embeddings import embedding
 from tinytorch.core.attention import scaled_dot_product_attention
 from tinytorch.core.transformers import layer_norm
 from tinytorch.core.convolutions import avg_pool2d, batch_norm, conv2d, max_pool2d
+from tinytorch.core.acceleration import linear  # module 17: one fused node (AddmmBackward0)
 
 __all__ = ["relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "cross_entropy", "mse_loss",
            "binary_cross_entropy_with_logits", "linear", "dropout",
@@ -80,17 +82,6 @@ def mse_loss(input, target, reduction="mean"):
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     """Binary cross-entropy of logits against targets in [0, 1], sigmoid fused in (nn.BCEWithLogitsLoss)."""
     return BCEWithLogitsLoss(reduction=reduction)(input, target)
-
-
-def linear(input, weight, bias=None):
-    """input @ weight.T + bias, with weight of shape (out_features, in_features) (nn.Linear)."""
-    _require_tensor(input, "linear")
-    _require_tensor(weight, "linear")
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear(): input of shape {input.shape} does not fit a weight of shape {weight.shape} "
-                         "(the weight is (out_features, in_features): its second size must equal the input's last)")
-    output = input @ weight.T
-    return output if bias is None else output + bias
 
 
 def dropout(input, p=0.5, training=True):
