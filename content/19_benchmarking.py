@@ -794,12 +794,12 @@ print(f"(cell took {time.perf_counter() - cell_start:.1f} s)")
 # Read the verdicts together with the intervals. im2col is a large effect (the ratio's interval is far from
 # 1, p is the smallest the test can give with 2,000 deals, 1/2001 = 0.0005). The KV cache saves more the
 # longer the text (module 18) and the slower the matrix products: for 16 tokens from this prompt we measured
-# 1.2–1.3x under CPython, often with an interval reaching below 1 on a busy machine ("no difference shown":
-# the cure is more blocks, a larger `min_run_time`, not a better story), and 2.3x [1.4, 3.1] under Pyodide,
-# where recomputing costs more. `no_grad()` saves the graph's bookkeeping: 1.15x [1.14, 1.15] on a quiet
-# CPython, but 1.02x [0.99, 1.09], no difference shown, under Pyodide, where numpy's own work dominates the
-# forward pass and the bookkeeping is a small share of it. The modules 15–17 comparisons are measured the
-# same way.
+# 1.25x [1.24, 1.27] under CPython in a quiet moment (and an interval reaching below 1 when four other jobs
+# shared the machine's two cores: "no difference shown", whose cure is more blocks, a larger `min_run_time`,
+# not a better story), and 2.1x [2.0, 2.2] under Pyodide, where recomputing costs more. `no_grad()` saves
+# the graph's bookkeeping: 1.08x [1.06, 1.09] under CPython, but 1.02x [1.00, 1.04], no difference shown,
+# under Pyodide, where numpy's own work dominates the forward pass and the bookkeeping is a small share of
+# it. The modules 15–17 comparisons are measured the same way.
 #
 # ## Systems analysis · measured
 #
@@ -875,9 +875,11 @@ print(f"(cell took {time.perf_counter() - cell_start:.1f} s)")
 # are few: one "different" verdict out of eight is often chance (at 5% each, 1 − 0.95⁸ = 34% of such series
 # have at least one); more than that says this machine is drifting, or its noise is not the same from
 # block to block. On the machine where this module was written (two cores shared with four other busy jobs)
-# the A-against-A ratios ranged from 0.93 to 1.08 in a quiet moment and from 0.44 to 2.1 in a busy one, in
-# CPython and in Pyodide alike: on a loaded machine even interleaving cannot promise 5%. The rule: a gain
-# smaller than the A-against-A spread printed here is not something this machine can show.
+# the A-against-A ratios ranged from 0.99 to 1.02 in a quiet moment and from 0.44 to 2.1 in a busy one, in
+# CPython and in Pyodide alike; and two of eight interleaved A/A pairs were once called different: block
+# times that drift together are not the independent draws the test assumes, so on a loaded machine even
+# interleaving cannot promise 5%. The rule: a gain smaller than the A-against-A spread printed here is not
+# something this machine can show.
 #
 # ### 4. How the interval shrinks with more runs
 # The interval of the median narrows about as `1 / sqrt(n)`: four times the runs, half the width.
