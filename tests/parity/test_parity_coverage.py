@@ -2,8 +2,9 @@
 
 Public names: tinytorch.__all__, the __all__ of PyTorch-style namespaces when they exist
 (tinytorch.nn, nn.functional, nn.utils, nn.utils.prune, optim, optim.lr_scheduler, utils.data, utils.checkpoint,
-quantization), and tinytorch.Tensor's public attributes and operator dunders. A name is covered when a case
-names it (covers=...) or names the same object under another name (nn.Linear is tinytorch.Linear).
+utils.benchmark, quantization), and tinytorch.Tensor's public attributes and operator dunders. A name is
+covered when a case names it (covers=...) or names the same object under another name (nn.Linear is
+tinytorch.Linear).
 """
 import importlib
 import inspect
@@ -13,7 +14,7 @@ import tinytorch
 from parity import COVERED
 
 NAMESPACES = ["nn", "nn.functional", "nn.utils", "nn.utils.prune", "optim", "optim.lr_scheduler", "utils.data",
-              "utils.checkpoint", "quantization"]
+              "utils.checkpoint", "utils.benchmark", "quantization"]
 
 # Names with no PyTorch counterpart to compare against.
 EXEMPT = {
@@ -26,6 +27,12 @@ EXEMPT = {
     "quantization.model_nbytes": "module 15's byte count of a model (float and int8 weights): torch has no such function",
     "capstone": "module 20's submission format (JSON Schema, validator, latency and size measurements): the "
                 "course's own benchmark tooling, PyTorch has no counterpart",
+    "utils.benchmark.median_ci": "module 19's order-statistic interval for the median: torch.utils.benchmark has none",
+    "utils.benchmark.ab_test": "module 19's permutation test and ratio of medians: torch.utils.benchmark has no test",
+    "utils.benchmark.ABResult": "the result of module 19's ab_test: no torch counterpart",
+    "utils.benchmark.interleaved_autorange": "module 19's A, B, A, B block order against drift: torch has none",
+    "utils.benchmark.clock_resolution": "module 19's measurement of the clock's step (the browser's is coarse): "
+                                        "torch has none",
 }
 
 # Dunders of Tensor that are machinery, not operators a script calls.
