@@ -6,7 +6,8 @@ import pytest
 import tinytorch
 from tinytorch import Tensor, nn
 from tinytorch.core import acceleration as acc
-from tinytorch.core.autograd import IndexBackward0, MmBackward0
+from tinytorch.core.autograd import (AddBackward0, DivBackward0, IndexBackward0, MmBackward0, MulBackward0,
+                                     SubBackward0)
 from tinytorch.core.convolutions import ConvolutionBackward0, MaxPool2DWithIndicesBackward0
 from tinytorch.core.layers import Linear
 from tinytorch.utils.checkpoint import checkpoint
@@ -22,7 +23,9 @@ def gradients(make_loss, *leaves):
 def test_unaccelerated_restores_every_replaced_rule_and_then_the_fast_ones():
     fast = {cls: vars(cls)[name] for cls, name in [(MmBackward0, "backward"), (Linear, "forward"),
                                                     (IndexBackward0, "backward"), (ConvolutionBackward0, "backward"),
-                                                    (MaxPool2DWithIndicesBackward0, "backward")]}
+                                                    (MaxPool2DWithIndicesBackward0, "backward"),
+                                                    (AddBackward0, "backward"), (SubBackward0, "backward"),
+                                                    (MulBackward0, "backward"), (DivBackward0, "backward")]}
     with acc.unaccelerated():
         for cls, function in fast.items():
             now = vars(cls)["backward" if cls is not Linear else "forward"]
@@ -34,7 +37,9 @@ def test_unaccelerated_restores_every_replaced_rule_and_then_the_fast_ones():
     lambda: nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3)),
     lambda: nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3 * 4 * 4, 2)),
     lambda: nn.Sequential(nn.Conv2d(2, 3, 3), nn.MaxPool2d(3, stride=2)),  # overlapping windows
-], ids=["mlp", "cnn", "overlapping-pool"])
+    lambda: nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU()),
+    lambda: nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3, affine=False)),
+], ids=["mlp", "cnn", "overlapping-pool", "batch-norm", "batch-norm-no-affine"])
 @pytest.mark.parametrize("input_requires_grad", [False, True])
 def test_accelerated_gradients_equal_the_original_rules(build, input_requires_grad):
     tinytorch.manual_seed(0)
@@ -50,7 +55,53 @@ def test_accelerated_gradients_equal_the_original_rules(build, input_requires_gr
     for got, want in zip(after, before):
         assert (got is None) == (want is None)
         if want is not None:
-            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_a_gpt_step_has_the_same_gradients_with_and_without_module_17():
+    tinytorch.manual_seed(3)
+    gpt = tinytorch.GPT(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=16)
+    for p in gpt.parameters():
+        p.data = p.data.astype(np.float64)
+    ids = Tensor(np.random.default_rng(4).integers(0, 11, (3, 9)), dtype=np.int64)
+    loss = lambda: tinytorch.nn.functional.cross_entropy(gpt(ids[:, :-1]).reshape(-1, 11), ids[:, 1:].reshape(-1))  # noqa: E731
+    gpt.eval()  # no dropout: the two runs must draw nothing
+    parameters = list(gpt.parameters())
+    after = gradients(loss, *parameters)
+    with acc.unaccelerated():
+        before = gradients(loss, *parameters)
+    for got, want in zip(after, before):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_elementwise_rules_skip_constant_operands_and_keep_the_others_exact():
+    x = Tensor(np.array([[1.0, -2.0], [3.0, 0.5]]), dtype=np.float64, requires_grad=True)
+    row = Tensor(np.array([2.0, 4.0]), dtype=np.float64)  # a constant, broadcast over rows
+    for op in (lambda a, b: a + b, lambda a, b: a - b, lambda a, b: b - a, lambda a, b: a * b, lambda a, b: a / b,
+               lambda a, b: b / a):
+        out = op(x, row)
+        fast = out.grad_fn.backward(np.ones((2, 2)))
+        with acc.unaccelerated():
+            slow = out.grad_fn.backward(np.ones((2, 2)))
+        constant = 1 if out.grad_fn.inputs[1] is row else 0
+        assert fast[constant] is None and slow[constant] is not None
+        np.testing.assert_array_equal(fast[1 - constant], slow[1 - constant])
+
+
+def test_fused_batch_norm_updates_the_running_statistics_as_module_09_does_and_eval_is_unchanged():
+    x = Tensor(np.random.default_rng(5).standard_normal((4, 3, 5, 5)).astype(np.float32) * 3 + 1)
+    fused, composed = nn.BatchNorm2d(3, momentum=0.3), nn.BatchNorm2d(3, momentum=0.3)
+    out_fused = fused(x)
+    with acc.unaccelerated():
+        out_composed = composed(x)
+    assert type(out_fused.grad_fn).__name__ == "NativeBatchNormBackward0"
+    np.testing.assert_allclose(out_fused.data, out_composed.data, rtol=1e-5, atol=1e-5)
+    for (name, a), (_, b) in zip(fused.named_buffers(), composed.named_buffers()):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-6, err_msg=name)
+    fused.eval()
+    assert type(fused(x).grad_fn).__name__ != "NativeBatchNormBackward0"  # running statistics: module 09's path
+    with pytest.raises(RuntimeError, match="has 2 channels, expected 3"):
+        nn.BatchNorm2d(3)(Tensor(np.ones((2, 2, 3, 3), dtype=np.float32)))
 
 
 def test_indexing_by_ints_and_slices_assigns_and_index_arrays_still_add_up():

@@ -7,8 +7,9 @@ import numbers
 import numpy as np
 
 from tinytorch.autograd.grad_mode import enable_grad, no_grad
-from tinytorch.core.autograd import Function, IndexBackward0, MmBackward0, record, unbroadcast
-from tinytorch.core.convolutions import ConvolutionBackward0, MaxPool2DWithIndicesBackward0, _matmul
+from tinytorch.core.autograd import (AddBackward0, DivBackward0, Function, IndexBackward0, MmBackward0, MulBackward0,
+                                     SubBackward0, record, unbroadcast)
+from tinytorch.core.convolutions import BatchNorm2d, ConvolutionBackward0, MaxPool2DWithIndicesBackward0, _matmul
 from tinytorch.core.layers import Linear, Module
 from tinytorch.core.tensor import Tensor, result_type
 from tinytorch.patching import patch_to
@@ -217,6 +218,86 @@ def index_backward(self, grad):
     else:
         np.add.at(spread, self.index, grad)
     return (spread,)
+
+
+@accelerate(AddBackward0, name="backward")
+def add_backward(self, grad):
+    """a + b: each operand's gradient only if it requires one (a constant costs an un-broadcast sum otherwise)."""
+    a, b = self.inputs
+    return (unbroadcast(grad, a.shape) if a.requires_grad else None,
+            unbroadcast(grad, b.shape) if b.requires_grad else None)
+
+
+@accelerate(SubBackward0, name="backward")
+def sub_backward(self, grad):
+    a, b = self.inputs
+    return (unbroadcast(grad, a.shape) if a.requires_grad else None,
+            unbroadcast(-grad, b.shape) if b.requires_grad else None)
+
+
+@accelerate(MulBackward0, name="backward")
+def mul_backward(self, grad):
+    """a * b: a mask or a scale as b costs a full-size product for a gradient nobody reads; skip it."""
+    a, b = self.inputs
+    return (unbroadcast(grad * b.data, a.shape) if a.requires_grad else None,
+            unbroadcast(grad * a.data, b.shape) if b.requires_grad else None)
+
+
+@accelerate(DivBackward0, name="backward")
+def div_backward(self, grad):
+    a, b = self.inputs
+    return (unbroadcast(grad / b.data, a.shape) if a.requires_grad else None,
+            unbroadcast(-grad * a.data / b.data ** 2, b.shape) if b.requires_grad else None)
+
+
+class NativeBatchNormBackward0(Function):
+    """Training-mode batch norm as one node. Inputs: input, then weight and bias when given; saved: the
+    normalised input `normalized`, `inv_std` per channel, the reduced dims and the per-channel shape."""
+
+    def backward(self, grad):
+        input, rest = self.inputs[0], list(self.inputs[1:])
+        weight = rest.pop(0) if self.has_weight else None
+        grad_normalized = grad if weight is None else grad * weight.data.reshape(self.shape)
+        grads = []
+        if input.requires_grad:
+            mean_grad = grad_normalized.mean(axis=self.dims, keepdims=True)
+            mean_projection = (grad_normalized * self.normalized).mean(axis=self.dims, keepdims=True)
+            grads.append(self.inv_std * (grad_normalized - mean_grad - self.normalized * mean_projection))
+        else:
+            grads.append(None)
+        if weight is not None:
+            grads.append((grad * self.normalized).sum(axis=self.dims) if weight.requires_grad else None)
+        if self.has_bias:
+            grads.append(grad.sum(axis=self.dims) if rest[0].requires_grad else None)
+        return tuple(grads)
+
+
+@accelerate(BatchNorm2d, name="forward")
+def batch_norm_forward(self, input):
+    """BatchNorm2d's forward; in training mode one fused node, else module 09's (the running statistics)."""
+    if not (self.training or self.running_mean is None) or not isinstance(input, Tensor) or input.ndim != 4 or \
+            input.shape[1] != self.num_features or input.numel() // self.num_features <= 1:
+        return vars(BatchNorm2d)["_before_acceleration"]["forward"](self, input)  # eval, or its error messages
+    if self.num_batches_tracked is not None:
+        self.num_batches_tracked.data[...] += 1
+    dims, channels = (0, 2, 3), self.num_features
+    shape, count = (1, channels, 1, 1), input.numel() // channels
+    mean = input.data.mean(axis=dims, keepdims=True)
+    centered = input.data - mean
+    var = (centered * centered).mean(axis=dims, keepdims=True)
+    inv_std = 1 / np.sqrt(var + self.eps)
+    normalized = centered * inv_std
+    out = normalized if self.weight is None else normalized * self.weight.data.reshape(shape)
+    if self.bias is not None:
+        out = out + self.bias.data.reshape(shape)
+    if self.running_mean is not None:
+        self.running_mean.data[...] = (1 - self.momentum) * self.running_mean.data + self.momentum * mean.reshape(channels)
+        unbiased = var.reshape(channels) * (count / (count - 1))
+        self.running_var.data[...] = (1 - self.momentum) * self.running_var.data + self.momentum * unbiased
+    inputs = [t for t in (input, self.weight, self.bias) if t is not None]
+    return record(Tensor(out.astype(input.dtype, copy=False), dtype=input.dtype), NativeBatchNormBackward0, *inputs,
+                  normalized=normalized, inv_std=inv_std, dims=dims, shape=shape,
+                  has_weight=self.weight is not None, has_bias=self.bias is not None)
 
 
 @accelerate(MaxPool2DWithIndicesBackward0, name="backward")
