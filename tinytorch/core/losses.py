@@ -71,11 +71,12 @@ def _class_targets(target, input):
                          f"got target shape {labels.shape}")
     if labels.dtype == np.bool_ or not np.issubdtype(labels.dtype, np.number):
         raise TypeError(f"CrossEntropyLoss: targets must be integer class indices, got dtype {labels.dtype}")
-    whole = np.isfinite(labels) & (labels == np.round(labels))
-    if not np.all(whole):
-        raise ValueError(f"CrossEntropyLoss: targets must be whole-number class indices, got {labels[~whole][0]}")
-    outside = labels[(labels < 0) | (labels >= c)]
-    if outside.size:
+    if labels.dtype.kind == "f":  # integer labels are whole numbers already: check only float ones
+        whole = np.isfinite(labels) & (labels == np.round(labels))
+        if not np.all(whole):
+            raise ValueError(f"CrossEntropyLoss: targets must be whole-number class indices, got {labels[~whole][0]}")
+    if labels.min(initial=0) < 0 or labels.max(initial=0) >= c:
+        outside = labels[(labels < 0) | (labels >= c)]
         raise IndexError(f"CrossEntropyLoss: target {outside[0]} is out of bounds for {c} classes "
                          f"(valid indices are 0 to {c - 1})")
     return labels.astype(np.int64)
