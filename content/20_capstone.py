@@ -598,6 +598,7 @@ from tinytorch import Tensor, no_grad
 from tinytorch import nn, optim
 from tinytorch.datasets import load_tinydigits
 from tinytorch.nn import functional as F
+from tinytorch.quantization import quantize_dynamic
 from tinytorch.optim.lr_scheduler import CosineAnnealingLR
 
 ACCURACY_TARGET, SIZE_LIMIT, SPEED_FACTOR = 0.95, 20_000, 0.5
@@ -673,9 +674,9 @@ print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8))
 
 # %% [markdown]
 # At batch 1 the matrices are tiny, so the matmuls are not the whole story: every call also pays Python
-# overhead per module and per op (`nn.Module: Linear` has a large self time of its own, and `Tensor.transpose`
-# transposes the same weight at every call), and with gradient mode on each op is ready to build a graph
-# node that nobody will ever call `backward()` on. That suggests the levers:
+# overhead per module and per op (`nn.Module: Linear` has a large self time of its own: argument checks,
+# reshapes, a Tensor for every result), and with gradient mode on each op builds a graph node that nobody
+# will ever call `backward()` on. That suggests the levers:
 #
 # 1. **`no_grad()` at inference** (module 06): no graph nodes, nothing saved for a backward pass. It cannot
 #    change the answer, only the time and memory.
@@ -685,8 +686,10 @@ print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8))
 #    pre-transposed, and run `x @ W + b` and `max(0, ·)` on numpy directly: no module calls, no Tensor
 #    wrappers, no transpose per call. This is what exporting a model for serving does. The one thing to
 #    prove is that the answers are the same: the cell compares the logits on every test image.
-# 4. *(Later modules add more levers: int8 weights (15 Quantization) and pruning (16 Compression). Each is one
-#    more entry in `candidates` below, measured by the same function.)*
+# 4. **int8 weights** (module 15): `quantize_dynamic` keeps each Linear's weight in a quarter of the bytes.
+#    It is one more entry in `candidates` below, measured by the same function; numpy has no fast integer
+#    matrix product, so expect it to win on size and lose on time. Pruning (module 16) is another: try
+#    `prune.ln_structured` on the small model's first layer, cut the zero rows out, and add it as a candidate.
 #
 # `measure` runs the same benchmark for every candidate, so the rows compare. A candidate is a model (for
 # its bytes) and a `predict` function from a batch of images to logits.
@@ -741,10 +744,12 @@ print(f"small 64-32-10 trained in {small_seconds:.2f} s: accuracy by epoch "
 same = np.allclose(frozen(small)(Tensor(X_test)), predict_no_grad(small)(Tensor(X_test)), rtol=1e-5, atol=1e-5)
 print(f"frozen logits equal the model's on all {len(X_test)} test images: {same}")
 assert same
+small_int8 = quantize_dynamic(small, dtype=np.int8)  # module 15: int8 weights, a copy (small is unchanged)
 candidates = [dict(name="baseline 64-128-128-10", model=baseline, predict=predict_with_graph(baseline)),
               dict(name="baseline + no_grad", model=baseline, predict=predict_no_grad(baseline)),
               dict(name="small 64-32-10 + no_grad", model=small, predict=predict_no_grad(small)),
-              dict(name="small 64-32-10, frozen", model=small, predict=frozen(small))]
+              dict(name="small 64-32-10, frozen", model=small, predict=frozen(small)),
+              dict(name="small 64-32-10, int8", model=small_int8, predict=lambda x: small_int8(x).data)]
 
 
 def benchmarked():
@@ -798,7 +803,8 @@ except FileExistsError as refusal:
 #
 # ### 1. What each lever bought
 # Ratios against the baseline, from the table above: `no_grad` and freezing change time only (the answers
-# are the same); the smaller model changes size, time and accuracy.
+# are the same); the smaller model changes size, time and accuracy; int8 changes size (and the answers a
+# little: compare its accuracy with the small float model's).
 
 # %%
 def ratio(a, b):
