@@ -239,3 +239,32 @@ def test_notebook_runs_in_jupyterlite(notebook_id, notebook, sites, browser_page
         for error in errors:
             assert error.startswith(("AssertionError", "NotImplementedError")), error
             assert "hint" in error.lower() or "implement" in error.lower(), error
+
+
+CRASH_IN_LEARNER_CODE = '''
+from tinytorch.checks.activations import check_relu
+from tinytorch.nn import Module
+
+
+class ReLUWithATypo(Module):
+    def forward(self, input):
+        return input.data.maximun(0)  # the learner's typo
+
+
+check_relu(ReLUWithATypo)
+'''
+
+
+@pytest.mark.parametrize("notebook_id", ["student/02_activations"])
+def test_a_crash_in_learner_code_shows_the_learners_line_in_jupyterlite(notebook_id, notebook, sites, browser_page):
+    """Issue 9: the message must show the learner's own line in JupyterLite's IPython (Pyodide), not only under
+    CPython, and no frame of the check or the package."""
+    kind, page_path, _ = notebook
+    page, _, _ = browser_page
+    page.goto(lite_url_from_page(page, sites[kind], page_path))
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=DEFAULT_TIMEOUT_S * 1000, polling=200)
+    shown = page.evaluate(PROBE_JS, CRASH_IN_LEARNER_CODE)
+    print(f"\nwhat the learner sees:\n{shown}")
+    assert "Part 1 · ReLU: your code raised AttributeError" in shown, shown
+    assert "return input.data.maximun(0)" in shown, f"the learner's failing line is not shown:\n{shown}"
+    assert "tinytorch/" not in shown, f"a frame inside the package is shown:\n{shown}"

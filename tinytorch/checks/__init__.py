@@ -12,7 +12,8 @@ import warnings
 
 import numpy as np
 
-_CHECKS_DIR = os.path.dirname(os.path.abspath(__file__))
+# Frames in these folders are never the learner's: the checks, the package the learner's code runs on, numpy.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__))
 
 
@@ -28,9 +29,9 @@ def trying(case):
 
 
 def where_it_failed(err, limit=2):
-    """The deepest frames of the traceback that are neither a check's nor numpy's: the learner's own lines."""
+    """The deepest frames of the traceback outside tinytorch and numpy: the learner's own lines."""
     frames = [frame for frame in traceback.extract_tb(err.__traceback__)
-              if not os.path.abspath(frame.filename).startswith((_CHECKS_DIR, _NUMPY_DIR))]
+              if not os.path.abspath(frame.filename).startswith((_PACKAGE_DIR + os.sep, _NUMPY_DIR + os.sep))]
     lines = []
     for frame in frames[-limit:]:
         code = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()

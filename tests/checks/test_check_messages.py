@@ -1,0 +1,40 @@
+"""What a failing check tells the learner: the part, the case it tried, and the learner's own failing line."""
+import pytest
+
+from tinytorch.checks import check, trying
+from tinytorch.checks.activations import check_relu
+from tinytorch.nn import Module
+
+
+class ReLUWithATypo(Module):
+    def forward(self, input):
+        return input.data.maximun(0)  # the learner's typo: the line the message must show
+
+
+def test_a_crash_shows_the_learners_line_and_no_frame_of_tinytorch():
+    with pytest.raises(AssertionError) as failure:
+        check_relu(ReLUWithATypo)
+    message = str(failure.value)
+    assert message.startswith("Part 1 · ReLU: your code raised AttributeError:"), message
+    assert "return input.data.maximun(0)" in message and "test_check_messages.py" in message, message
+    assert "tinytorch/" not in message, f"a frame of the package (Module.__call__, the check) is shown:\n{message}"
+
+
+def test_the_case_being_tried_is_named_and_unfinished_work_points_at_the_hints():
+    @check("Part 9 · example")
+    def check_example(fn):
+        with trying("fn(2) on an int"):
+            fn(2)
+
+    def crashes(value):
+        return value.shape  # an int has no shape
+
+    with pytest.raises(AssertionError, match=r"Part 9 · example: while trying fn\(2\) on an int, your code raised "
+                                             r"AttributeError: 'int' object has no attribute 'shape'"):
+        check_example(crashes)
+
+    def unfinished(value):
+        raise NotImplementedError("Implement fn: see the hints above this cell (open Hint 1 first).")
+
+    with pytest.raises(AssertionError, match="Part 9 · example: not implemented yet. Implement fn: see the hints"):
+        check_example(unfinished)
