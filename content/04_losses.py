@@ -152,11 +152,11 @@ def log_softmax(x, dim=-1):
     """log(softmax(x)) along `dim` of a numpy array, via log-sum-exp: finite for any finite logits."""
     # HINT 1: log softmax is x minus the log of the sum of exponentials along `dim`. Subtract the maximum first:
     # HINT 1: the result is the same, and `exp` cannot overflow.
-    # HINT 2: `np.max` and `np.sum` along `axis=dim` with `keepdims=True` (so they broadcast back), `np.exp` and
-    # HINT 2: `np.log`. Compute the shifted logits once and reuse them.
+    # HINT 2: The arrays' `.max` and `.sum` along `axis=dim` with `keepdims=True` (so they broadcast back),
+    # HINT 2: `np.exp` and `np.log`. Compute the shifted logits once and reuse them.
     ### BEGIN SOLUTION
-    shifted = x - np.max(x, axis=dim, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
     ### END SOLUTION
 
 

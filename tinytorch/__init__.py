@@ -12,6 +12,9 @@ from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from tinytorch.core.dataloader import DataLoader, Dataset, TensorDataset
 from tinytorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinytorch.core.autograd import enable_autograd
+
+enable_autograd()  # now, before the later modules: module 17 replaces some of the recording methods it installs
+
 from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
 from tinytorch.core.convolutions import AvgPool2d, BatchNorm2d, Conv2d, Flatten, MaxPool2d
 from tinytorch.core.tokenization import BPETokenizer, CharTokenizer
@@ -25,8 +28,6 @@ from tinytorch.random import manual_seed
 from tinytorch import nn, optim, profiler, training, utils  # tinytorch.nn, .optim, .profiler, .utils.data, .training
 from tinytorch import quantization  # tinytorch.quantization (module 15)
 from tinytorch import capstone  # module 20: submissions (schema, validator, latency/size measurements)
-
-enable_autograd()
 
 __version__ = "0.1.0"
 __all__ = [

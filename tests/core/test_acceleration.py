@@ -6,7 +6,7 @@ import pytest
 import tinytorch
 from tinytorch import Tensor, nn
 from tinytorch.core import acceleration as acc
-from tinytorch.core.autograd import (AddBackward0, DivBackward0, IndexBackward0, MmBackward0, MulBackward0,
+from tinytorch.core.autograd import (AddBackward0, CrossEntropyLossBackward0, DivBackward0, IndexBackward0, MmBackward0, MulBackward0,
                                      SubBackward0)
 from tinytorch.core.convolutions import ConvolutionBackward0, MaxPool2DWithIndicesBackward0
 from tinytorch.core.layers import Linear
@@ -25,7 +25,8 @@ def test_unaccelerated_restores_every_replaced_rule_and_then_the_fast_ones():
                                                     (IndexBackward0, "backward"), (ConvolutionBackward0, "backward"),
                                                     (MaxPool2DWithIndicesBackward0, "backward"),
                                                     (AddBackward0, "backward"), (SubBackward0, "backward"),
-                                                    (MulBackward0, "backward"), (DivBackward0, "backward")]}
+                                                    (MulBackward0, "backward"), (DivBackward0, "backward"),
+                                                    (CrossEntropyLossBackward0, "backward")]}
     with acc.unaccelerated():
         for cls, function in fast.items():
             now = vars(cls)["backward" if cls is not Linear else "forward"]
@@ -102,6 +103,27 @@ def test_fused_batch_norm_updates_the_running_statistics_as_module_09_does_and_e
     assert type(fused(x).grad_fn).__name__ != "NativeBatchNormBackward0"  # running statistics: module 09's path
     with pytest.raises(RuntimeError, match="has 2 channels, expected 3"):
         nn.BatchNorm2d(3)(Tensor(np.ones((2, 2, 3, 3), dtype=np.float32)))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_keeps_the_forwards_softmax_and_gives_module_06s_gradients(reduction):
+    logits = Tensor(np.random.default_rng(6).standard_normal((5, 4)) * 20, dtype=np.float64, requires_grad=True)
+    target = Tensor(np.array([0, 3, 1, 1, 2]), dtype=np.int64)
+    upstream = Tensor(np.arange(1.0, 6.0) if reduction == "none" else np.array(1.5), dtype=np.float64)
+    loss_fn = nn.CrossEntropyLoss(reduction=reduction)
+    fast = loss_fn(logits, target)
+    assert "probabilities" in vars(fast.grad_fn)
+    fast.backward(upstream, retain_graph=True)
+    first = logits.grad.data.copy()
+    fast.backward(upstream)  # the kept softmax is not changed by a backward
+    np.testing.assert_allclose(logits.grad.data, 2 * first)
+    logits.grad = None
+    with acc.unaccelerated():
+        slow = loss_fn(logits, target)
+        assert "probabilities" not in vars(slow.grad_fn)
+        slow.backward(upstream)
+    np.testing.assert_allclose(first, logits.grad.data, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(fast.data, slow.data, rtol=1e-12)
 
 
 def test_indexing_by_ints_and_slices_assigns_and_index_arrays_still_add_up():

@@ -7,16 +7,17 @@ import numbers
 import numpy as np
 
 from tinytorch.autograd.grad_mode import enable_grad, no_grad
-from tinytorch.core.autograd import (AddBackward0, DivBackward0, Function, IndexBackward0, MmBackward0, MulBackward0,
-                                     SubBackward0, record, unbroadcast)
+from tinytorch.core.autograd import (AddBackward0, CrossEntropyLossBackward0, DivBackward0, Function, IndexBackward0,
+                                     MmBackward0, MulBackward0, SubBackward0, _reduce_scale, record, unbroadcast)
 from tinytorch.core.convolutions import BatchNorm2d, ConvolutionBackward0, MaxPool2DWithIndicesBackward0, _matmul
 from tinytorch.core.layers import Linear, Module
+from tinytorch.core.losses import CrossEntropyLoss, _class_targets, _require_float_tensor, log_softmax
 from tinytorch.core.tensor import Tensor, result_type
 from tinytorch.patching import patch_to
 from tinytorch.random import default_generator
 
-__all__ = ["accelerate", "unaccelerated", "mm_backward", "AddmmBackward0", "linear", "is_contiguous", "contiguous",
-           "CheckpointFunctionBackward", "checkpoint"]
+__all__ = ["accelerate", "unaccelerated", "mm_backward", "AddmmBackward0", "linear", "fused_linear", "is_contiguous",
+           "contiguous", "CheckpointFunctionBackward", "checkpoint"]
 
 
 def accelerate(owner, name=None):
@@ -106,8 +107,13 @@ def linear(input, weight, bias=None):
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear(): input of shape {input.shape} does not fit a weight of shape {weight.shape} "
                          "(the weight is (out_features, in_features): its second size must equal the input's last)")
-    if bias is not None and bias.shape not in ((weight.shape[0],), ()):
+    if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear(): bias of shape {bias.shape} does not fit {weight.shape[0]} output features")
+    return fused_linear(input, weight, bias)
+
+
+def fused_linear(input, weight, bias):
+    """linear's computation, its arguments already checked (nn.Linear checks its own, so they are checked once)."""
     dtype = result_type(input, weight) if bias is None else result_type(input, weight, bias)
     rows = input.data.reshape(math.prod(input.shape[:-1]), weight.shape[1]).astype(dtype, copy=False)
     out = _matmul(rows, weight.data.T.astype(dtype, copy=False))
@@ -126,7 +132,7 @@ def linear_forward(self, input):
     if input.ndim == 0 or input.shape[-1] != self.in_features:
         raise ValueError(f"Linear({self.in_features}, {self.out_features}) expects inputs whose last "
                          f"dimension is {self.in_features}, got an input of shape {input.shape}")
-    return linear(input, self.weight, self.bias)
+    return fused_linear(input, self.weight, self.bias)
 
 
 # From content/17_acceleration.py, cell 16 (Part 4 · Memory layout: strides, contiguity and cache lines)
@@ -298,6 +304,30 @@ def batch_norm_forward(self, input):
     return record(Tensor(out.astype(input.dtype, copy=False), dtype=input.dtype), NativeBatchNormBackward0, *inputs,
                   normalized=normalized, inv_std=inv_std, dims=dims, shape=shape,
                   has_weight=self.weight is not None, has_bias=self.bias is not None)
+
+
+@accelerate(CrossEntropyLoss, name="forward")
+def cross_entropy_forward(self, input, target):
+    """Module 04's cross-entropy, recording module 06's node with the softmax it computed, for the backward."""
+    _require_float_tensor(input, "CrossEntropyLoss")
+    if input.ndim != 2:
+        raise ValueError(f"CrossEntropyLoss expects logits of shape (N, C), got shape {input.shape}")
+    labels = _class_targets(target, input)
+    logp = log_softmax(input.data, dim=1)
+    loss = self._reduce(-logp[np.arange(len(labels)), labels], input)
+    return record(loss, CrossEntropyLossBackward0, input, target=labels, reduction=self.reduction,
+                  probabilities=np.exp(logp))
+
+
+@accelerate(CrossEntropyLossBackward0, name="backward")
+def cross_entropy_backward(self, grad):
+    """softmax - one_hot(target), scaled as the reduction says, from the softmax the forward kept."""
+    if "probabilities" not in vars(self):  # recorded by module 04 + 06's forward (inside unaccelerated())
+        return vars(CrossEntropyLossBackward0)["_before_acceleration"]["backward"](self, grad)
+    slope = self.probabilities.copy()  # a copy: a second backward (retain_graph) must find it unchanged
+    slope[np.arange(len(slope)), self.target] -= 1
+    scale = grad.reshape(-1, 1) if self.reduction == "none" else grad
+    return (_reduce_scale(scale, self.reduction, len(slope)) * slope,)
 
 
 @accelerate(MaxPool2DWithIndicesBackward0, name="backward")

@@ -57,8 +57,8 @@ class MSELoss(_Loss):
 # From content/04_losses.py, cell 6 (Part 2 · log-softmax and the log-sum-exp trick)
 def log_softmax(x, dim=-1):
     """log(softmax(x)) along `dim` of a numpy array, via log-sum-exp: finite for any finite logits."""
-    shifted = x - np.max(x, axis=dim, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
 
 # From content/04_losses.py, cell 10 (Part 3 · Cross-entropy for classification)
