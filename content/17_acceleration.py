@@ -151,9 +151,11 @@ import numbers
 
 import numpy as np
 
-from tinytorch.autograd.grad_mode import enable_grad, no_grad
-from tinytorch.core.autograd import (AddBackward0, CrossEntropyLossBackward0, DivBackward0, Function, IndexBackward0,
-                                     MmBackward0, MulBackward0, SubBackward0, _reduce_scale, record, unbroadcast)
+from tinytorch.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from tinytorch.core.activations import GELU, _like
+from tinytorch.core.autograd import (AddBackward0, CrossEntropyLossBackward0, DivBackward0, Function, GeluBackward0,
+                                     IndexBackward0, MmBackward0, MulBackward0, SubBackward0, _reduce_scale, record,
+                                     unbroadcast)
 from tinytorch.core.convolutions import BatchNorm2d, ConvolutionBackward0, MaxPool2DWithIndicesBackward0, _matmul
 from tinytorch.core.layers import Linear, Module
 from tinytorch.core.losses import CrossEntropyLoss, _class_targets, _require_float_tensor, log_softmax
@@ -532,6 +534,9 @@ check_checkpoint(checkpoint)
 # * **Cross-entropy** (module 04's forward, module 06's fused rule) computes the softmax in the forward pass
 #   (as log-softmax) and again in the backward; keep it from the forward instead (memoization, module 18's
 #   idea, inside one training step).
+# * **GELU** (tanh form, the GPT's MLP; module 02's forward, module 06's rule) computes `x²` and `tanh(·)` in
+#   the forward pass and both again in the backward; while recording, the forward computes the slope with
+#   the values it has and keeps it, so the backward is one product.
 # * **The matrix-product kernel**: `linear` uses module 09's `_matmul`, which picks `np.einsum` in the browser
 #   and BLAS's `@` in CPython (analysis 2 below measures why).
 
@@ -658,6 +663,28 @@ def cross_entropy_backward(self, grad):
     slope[np.arange(len(slope)), self.target] -= 1
     scale = grad.reshape(-1, 1) if self.reduction == "none" else grad
     return (_reduce_scale(scale, self.reduction, len(slope)) * slope,)
+
+
+@accelerate(GELU, name="forward")
+def gelu_forward(self, input):
+    """GELU; in the tanh form, while recording, the slope dGELU/dx is computed from the forward's own x² and
+    tanh and kept in the node (module 02's forward and module 06's rule otherwise)."""
+    if self.approximate != "tanh" or not isinstance(input, Tensor) or not is_grad_enabled() \
+            or not input.requires_grad:
+        return vars(GELU)["_before_acceleration"]["forward"](self, input)
+    c, v = math.sqrt(2 / math.pi), input.data  # a Python float keeps float32 arrays float32
+    v2 = v * v
+    t = np.tanh(c * (v + 0.044715 * v2 * v))
+    slope = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v2)
+    return record(_like(0.5 * v * (1 + t), input), GeluBackward0, input, approximate="tanh", slope=slope)
+
+
+@accelerate(GeluBackward0, name="backward")
+def gelu_backward(self, grad):
+    """grad times the slope the forward kept; module 06's rule (which computes it here) when none was kept."""
+    if "slope" not in vars(self):
+        return vars(GeluBackward0)["_before_acceleration"]["backward"](self, grad)
+    return (grad * self.slope,)
 
 
 @accelerate(MaxPool2DWithIndicesBackward0, name="backward")

@@ -126,6 +126,24 @@ def test_cross_entropy_keeps_the_forwards_softmax_and_gives_module_06s_gradients
     np.testing.assert_allclose(fast.data, slow.data, rtol=1e-12)
 
 
+@pytest.mark.parametrize("approximate", ["tanh", "none"])
+def test_gelu_keeps_its_slope_only_in_the_tanh_form_and_gives_module_06s_gradients(approximate):
+    x = Tensor(np.linspace(-4, 4, 12).reshape(3, 4), dtype=np.float64, requires_grad=True)
+    gelu = nn.GELU(approximate=approximate)
+    out = gelu(x)
+    assert ("slope" in vars(out.grad_fn)) == (approximate == "tanh")
+    out.backward(Tensor(np.arange(12.0).reshape(3, 4), dtype=np.float64))
+    fast = x.grad.data.copy()
+    x.grad = None
+    with acc.unaccelerated():
+        slow_out = gelu(x)
+        slow_out.backward(Tensor(np.arange(12.0).reshape(3, 4), dtype=np.float64))
+    np.testing.assert_allclose(out.data, slow_out.data, rtol=1e-14)
+    np.testing.assert_allclose(fast, x.grad.data, rtol=1e-12, atol=1e-14)
+    with tinytorch.no_grad():
+        assert gelu(x).grad_fn is None
+
+
 def test_indexing_by_ints_and_slices_assigns_and_index_arrays_still_add_up():
     x = Tensor(np.arange(6.0), dtype=np.float64, requires_grad=True)
     assert gradients(lambda: (x[1:4] * Tensor([1.0, 2.0, 3.0], dtype=np.float64)).sum(), x)[0].tolist() == \
