@@ -160,6 +160,7 @@ from tinytorch.core.convolutions import BatchNorm2d, ConvolutionBackward0, MaxPo
 from tinytorch.core.layers import Linear, Module
 from tinytorch.core.losses import CrossEntropyLoss, _class_targets, _require_float_tensor, log_softmax
 from tinytorch.core.tensor import Tensor, result_type
+from tinytorch.core.transformers import LayerNorm, _normalized_dims
 from tinytorch.patching import patch_to
 from tinytorch.random import default_generator
 
@@ -528,9 +529,10 @@ check_checkpoint(checkpoint)
 #   whose input is the images (a col2im and a matrix product per step): skip it, as `needs_input_grad` says.
 # * **Element-wise arithmetic** (`AddBackward0`, `MulBackward0`, ..., module 06) returns a gradient for both
 #   operands, including constants (a mask, a scale, the `1e-5` of a variance): skip what nobody needs.
-# * **Batch normalisation** (`BatchNorm2d`, module 09) is written with about ten Tensor ops, each a node and
-#   a full-size temporary; in training mode it becomes one node (`NativeBatchNormBackward0`, PyTorch's name)
-#   with the closed-form gradient: `(g - mean(g) - x̂ · mean(g · x̂)) / σ` per channel, `g` the gradient of x̂.
+# * **Normalisation** (`BatchNorm2d`, module 09; `LayerNorm`, module 13) is written with about ten Tensor ops,
+#   each a node and a full-size temporary; each becomes one node (`NativeBatchNormBackward0` in training,
+#   `NativeLayerNormBackward0`: PyTorch's names) with the closed-form gradient
+#   `(g - mean(g) - x̂ · mean(g · x̂)) / σ` over the normalised dims, `g` the gradient of x̂.
 # * **Cross-entropy** (module 04's forward, module 06's fused rule) computes the softmax in the forward pass
 #   (as log-softmax) and again in the backward; keep it from the forward instead (memoization, module 18's
 #   idea, inside one training step).
@@ -591,6 +593,13 @@ def div_backward(self, grad):
             unbroadcast(-grad * a.data / b.data ** 2, b.shape) if b.requires_grad else None)
 
 
+def _normalized_input_grad(grad_normalized, normalized, inv_std, dims):
+    """The input's gradient through x̂ = (x - mean) / σ over `dims`, given the gradient of x̂ (closed form)."""
+    mean_grad = grad_normalized.mean(axis=dims, keepdims=True)
+    mean_projection = (grad_normalized * normalized).mean(axis=dims, keepdims=True)
+    return inv_std * (grad_normalized - mean_grad - normalized * mean_projection)
+
+
 class NativeBatchNormBackward0(Function):
     """Training-mode batch norm as one node. Inputs: input, then weight and bias when given; saved: the
     normalised input `normalized`, `inv_std` per channel, the reduced dims and the per-channel shape."""
@@ -599,13 +608,8 @@ class NativeBatchNormBackward0(Function):
         input, rest = self.inputs[0], list(self.inputs[1:])
         weight = rest.pop(0) if self.has_weight else None
         grad_normalized = grad if weight is None else grad * weight.data.reshape(self.shape)
-        grads = []
-        if input.requires_grad:
-            mean_grad = grad_normalized.mean(axis=self.dims, keepdims=True)
-            mean_projection = (grad_normalized * self.normalized).mean(axis=self.dims, keepdims=True)
-            grads.append(self.inv_std * (grad_normalized - mean_grad - self.normalized * mean_projection))
-        else:
-            grads.append(None)
+        grads = [_normalized_input_grad(grad_normalized, self.normalized, self.inv_std, self.dims)
+                 if input.requires_grad else None]
         if weight is not None:
             grads.append((grad * self.normalized).sum(axis=self.dims) if weight.requires_grad else None)
         if self.has_bias:
@@ -663,6 +667,41 @@ def cross_entropy_backward(self, grad):
     slope[np.arange(len(slope)), self.target] -= 1
     scale = grad.reshape(-1, 1) if self.reduction == "none" else grad
     return (_reduce_scale(scale, self.reduction, len(slope)) * slope,)
+
+
+class NativeLayerNormBackward0(Function):
+    """Layer norm as one node. Inputs: input, then weight and bias when given; saved: `normalized`, `inv_std`
+    per position and the normalised (last) dims."""
+
+    def backward(self, grad):
+        input, rest = self.inputs[0], list(self.inputs[1:])
+        weight = rest.pop(0) if self.has_weight else None
+        leading = tuple(range(grad.ndim - len(self.dims)))  # every position: what weight and bias are shared over
+        grad_normalized = grad if weight is None else grad * weight.data
+        grads = [_normalized_input_grad(grad_normalized, self.normalized, self.inv_std, self.dims)
+                 if input.requires_grad else None]
+        if weight is not None:
+            grads.append((grad * self.normalized).sum(axis=leading) if weight.requires_grad else None)
+        if self.has_bias:
+            grads.append(grad.sum(axis=leading) if rest[0].requires_grad else None)
+        return tuple(grads)
+
+
+@accelerate(LayerNorm, name="forward")
+def layer_norm_forward(self, input):
+    """LayerNorm's forward as one node (module 13's layer_norm composes about ten recorded ops)."""
+    _, dims = _normalized_dims(input, self.normalized_shape, "layer_norm")
+    x = input.data
+    centered = x - x.mean(axis=dims, keepdims=True)
+    inv_std = 1 / np.sqrt((centered * centered).mean(axis=dims, keepdims=True) + self.eps)
+    normalized = centered * inv_std
+    out = normalized if self.weight is None else normalized * self.weight.data
+    if self.bias is not None:
+        out = out + self.bias.data
+    inputs = [t for t in (input, self.weight, self.bias) if t is not None]
+    return record(Tensor(out.astype(input.dtype, copy=False), dtype=input.dtype), NativeLayerNormBackward0,
+                  *inputs, normalized=normalized, inv_std=inv_std, dims=dims, has_weight=self.weight is not None,
+                  has_bias=self.bias is not None)
 
 
 @accelerate(GELU, name="forward")
@@ -773,10 +812,10 @@ print(f"(cell took {time.perf_counter() - cell_start:.1f} s)")
 # fused one records 6 nodes instead of 12, skips the first layer's input gradient and replaces
 # `unbroadcast`'s general reduction by one `sum(axis=0)`. What is left between it and numpy is the fixed
 # cost per op of Part 1, times the ops that remain, plus the optimizer's loop over parameters.
-# Measured on the machine this module was written on (CPython 3.11, one BLAS thread): before 3.3x, after
-# 2.1x numpy; `benchmarks/mlp_step.py` prints both ratios in one run, and `cnn_step.py` and `gpt_step.py` do
-# the same for the CNN (1.8x before, 1.55x after) and the GPT (2.3x, 1.8x). The graph of one forward pass
-# shrinks too:
+# Measured on the machine this module was written on (CPython 3.11, one BLAS thread), with everything this
+# module installs (the parts above and the section before this one): before 3.3x, after 1.9x numpy;
+# `benchmarks/mlp_step.py` prints both ratios in one run, and `cnn_step.py` and `gpt_step.py` do the same for
+# the CNN (1.8x before, 1.5x after) and the GPT (2.4x, 1.5x). The graph of one forward pass shrinks too:
 
 # %%
 model = make_mlp()

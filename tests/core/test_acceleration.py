@@ -144,6 +144,28 @@ def test_gelu_keeps_its_slope_only_in_the_tanh_form_and_gives_module_06s_gradien
         assert gelu(x).grad_fn is None
 
 
+@pytest.mark.parametrize("make", [lambda: nn.LayerNorm(6), lambda: nn.LayerNorm((3, 6)),
+                                  lambda: nn.LayerNorm(6, elementwise_affine=False), lambda: nn.LayerNorm(6, bias=False)],
+                         ids=["last-dim", "last-two-dims", "no-affine", "no-bias"])
+def test_fused_layer_norm_gives_module_13s_values_and_gradients(make):
+    tinytorch.manual_seed(7)
+    norm = make()
+    for p in norm.parameters():
+        p.data = np.random.default_rng(8).standard_normal(p.shape)
+    x = Tensor(np.random.default_rng(9).standard_normal((2, 3, 6)) * 4 + 1, dtype=np.float64, requires_grad=True)
+    upstream = Tensor(np.random.default_rng(10).standard_normal((2, 3, 6)), dtype=np.float64)
+    leaves = [x] + list(norm.parameters())
+    fast_out = norm(x)
+    assert type(fast_out.grad_fn).__name__ == "NativeLayerNormBackward0"
+    fast = gradients(lambda: (norm(x) * upstream).sum(), *leaves)
+    with acc.unaccelerated():
+        slow_out = norm(x)
+        slow = gradients(lambda: (norm(x) * upstream).sum(), *leaves)
+    np.testing.assert_allclose(fast_out.data, slow_out.data, rtol=1e-12, atol=1e-12)
+    for got, want in zip(fast, slow):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
 def test_indexing_by_ints_and_slices_assigns_and_index_arrays_still_add_up():
     x = Tensor(np.arange(6.0), dtype=np.float64, requires_grad=True)
     assert gradients(lambda: (x[1:4] * Tensor([1.0, 2.0, 3.0], dtype=np.float64)).sum(), x)[0].tolist() == \

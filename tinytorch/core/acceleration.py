@@ -15,6 +15,7 @@ from tinytorch.core.convolutions import BatchNorm2d, ConvolutionBackward0, MaxPo
 from tinytorch.core.layers import Linear, Module
 from tinytorch.core.losses import CrossEntropyLoss, _class_targets, _require_float_tensor, log_softmax
 from tinytorch.core.tensor import Tensor, result_type
+from tinytorch.core.transformers import LayerNorm, _normalized_dims
 from tinytorch.patching import patch_to
 from tinytorch.random import default_generator
 
@@ -258,6 +259,13 @@ def div_backward(self, grad):
             unbroadcast(-grad * a.data / b.data ** 2, b.shape) if b.requires_grad else None)
 
 
+def _normalized_input_grad(grad_normalized, normalized, inv_std, dims):
+    """The input's gradient through x̂ = (x - mean) / σ over `dims`, given the gradient of x̂ (closed form)."""
+    mean_grad = grad_normalized.mean(axis=dims, keepdims=True)
+    mean_projection = (grad_normalized * normalized).mean(axis=dims, keepdims=True)
+    return inv_std * (grad_normalized - mean_grad - normalized * mean_projection)
+
+
 class NativeBatchNormBackward0(Function):
     """Training-mode batch norm as one node. Inputs: input, then weight and bias when given; saved: the
     normalised input `normalized`, `inv_std` per channel, the reduced dims and the per-channel shape."""
@@ -266,13 +274,8 @@ class NativeBatchNormBackward0(Function):
         input, rest = self.inputs[0], list(self.inputs[1:])
         weight = rest.pop(0) if self.has_weight else None
         grad_normalized = grad if weight is None else grad * weight.data.reshape(self.shape)
-        grads = []
-        if input.requires_grad:
-            mean_grad = grad_normalized.mean(axis=self.dims, keepdims=True)
-            mean_projection = (grad_normalized * self.normalized).mean(axis=self.dims, keepdims=True)
-            grads.append(self.inv_std * (grad_normalized - mean_grad - self.normalized * mean_projection))
-        else:
-            grads.append(None)
+        grads = [_normalized_input_grad(grad_normalized, self.normalized, self.inv_std, self.dims)
+                 if input.requires_grad else None]
         if weight is not None:
             grads.append((grad * self.normalized).sum(axis=self.dims) if weight.requires_grad else None)
         if self.has_bias:
@@ -330,6 +333,41 @@ def cross_entropy_backward(self, grad):
     slope[np.arange(len(slope)), self.target] -= 1
     scale = grad.reshape(-1, 1) if self.reduction == "none" else grad
     return (_reduce_scale(scale, self.reduction, len(slope)) * slope,)
+
+
+class NativeLayerNormBackward0(Function):
+    """Layer norm as one node. Inputs: input, then weight and bias when given; saved: `normalized`, `inv_std`
+    per position and the normalised (last) dims."""
+
+    def backward(self, grad):
+        input, rest = self.inputs[0], list(self.inputs[1:])
+        weight = rest.pop(0) if self.has_weight else None
+        leading = tuple(range(grad.ndim - len(self.dims)))  # every position: what weight and bias are shared over
+        grad_normalized = grad if weight is None else grad * weight.data
+        grads = [_normalized_input_grad(grad_normalized, self.normalized, self.inv_std, self.dims)
+                 if input.requires_grad else None]
+        if weight is not None:
+            grads.append((grad * self.normalized).sum(axis=leading) if weight.requires_grad else None)
+        if self.has_bias:
+            grads.append(grad.sum(axis=leading) if rest[0].requires_grad else None)
+        return tuple(grads)
+
+
+@accelerate(LayerNorm, name="forward")
+def layer_norm_forward(self, input):
+    """LayerNorm's forward as one node (module 13's layer_norm composes about ten recorded ops)."""
+    _, dims = _normalized_dims(input, self.normalized_shape, "layer_norm")
+    x = input.data
+    centered = x - x.mean(axis=dims, keepdims=True)
+    inv_std = 1 / np.sqrt((centered * centered).mean(axis=dims, keepdims=True) + self.eps)
+    normalized = centered * inv_std
+    out = normalized if self.weight is None else normalized * self.weight.data
+    if self.bias is not None:
+        out = out + self.bias.data
+    inputs = [t for t in (input, self.weight, self.bias) if t is not None]
+    return record(Tensor(out.astype(input.dtype, copy=False), dtype=input.dtype), NativeLayerNormBackward0,
+                  *inputs, normalized=normalized, inv_std=inv_std, dims=dims, has_weight=self.weight is not None,
+                  has_bias=self.bias is not None)
 
 
 @accelerate(GELU, name="forward")
