@@ -815,7 +815,7 @@ print(f"(cell took {time.perf_counter() - cell_start:.1f} s)")
 # Measured on the machine this module was written on (CPython 3.11, one BLAS thread), with everything this
 # module installs (the parts above and the section before this one): before 3.3x, after 1.9x numpy;
 # `benchmarks/mlp_step.py` prints both ratios in one run, and `cnn_step.py` and `gpt_step.py` do the same for
-# the CNN (1.8x before, 1.5x after) and the GPT (2.4x, 1.5x). The graph of one forward pass shrinks too:
+# the CNN (1.8x before, 1.5x after) and the GPT (2.5x, 1.5-1.6x). The graph of one forward pass shrinks too:
 
 # %%
 model = make_mlp()
