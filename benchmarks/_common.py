@@ -15,6 +15,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 
+def tinytorch_step(model, optimizer, loss_fn, x, y):
+    """One training step of a tinytorch model: zero the gradients, forward, loss, backward, update; the loss."""
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
 def best_seconds_per_step(steps, rounds, **sides):
     """{name: seconds per call} for each callable in `sides`: the fastest of `rounds` timings of `steps` calls.
     The rounds of the sides alternate (a, b, a, b, ...), so that a burst of load from other processes falls on

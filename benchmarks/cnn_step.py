@@ -16,7 +16,7 @@ must agree (which proves the numpy version computes the same thing), then each s
     python benchmarks/cnn_step.py
 """
 from _common import (adam_update, assert_same, assert_same_after_adam, assert_same_loss,  # sets 1 BLAS thread
-                     before_module_17, best_seconds_per_step, report)
+                     before_module_17, best_seconds_per_step, report, tinytorch_step)
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -37,14 +37,6 @@ def cnn():
         Conv2d(1, 16, 3, padding=1), BatchNorm2d(16), ReLU(), MaxPool2d(2),
         Conv2d(16, 32, 3, padding=1), BatchNorm2d(32), ReLU(), MaxPool2d(2),
         Flatten(), Linear(32 * 2 * 2, 10))
-
-
-def tinytorch_step(model, optimizer, loss_fn, x, y):
-    optimizer.zero_grad()
-    loss = loss_fn(model(x), y)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
 
 
 # ---- the numpy side. Activations are channels-first over the whole batch, (C, B, H, W): a convolution's output

@@ -7,7 +7,8 @@ ratio is printed.
 
     python benchmarks/mlp_step.py
 """
-from _common import assert_same, assert_same_loss, before_module_17, best_seconds_per_step, report  # sets OPENBLAS_NUM_THREADS=1
+from _common import (assert_same, assert_same_loss, before_module_17, best_seconds_per_step, report,  # 1 BLAS thread
+                     tinytorch_step)
 
 import numpy as np
 
@@ -16,14 +17,6 @@ from tinytorch import CrossEntropyLoss, Linear, ReLU, Sequential, Tensor
 from tinytorch.optim import SGD
 
 SIZES, BATCH, LR = (64, 128, 64, 10), 64, 0.1
-
-
-def tinytorch_step(model, optimizer, loss_fn, x, y):
-    optimizer.zero_grad()
-    loss = loss_fn(model(x), y)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
 
 
 def numpy_step(weights, x, y):

@@ -164,8 +164,8 @@ from tinytorch.core.transformers import LayerNorm, _normalized_dims
 from tinytorch.patching import patch_to
 from tinytorch.random import default_generator
 
-__all__ = ["accelerate", "unaccelerated", "mm_backward", "AddmmBackward0", "linear", "fused_linear", "is_contiguous",
-           "contiguous", "CheckpointFunctionBackward", "checkpoint"]
+__all__ = ["accelerate", "before_acceleration", "unaccelerated", "mm_backward", "AddmmBackward0", "linear",
+           "fused_linear", "is_contiguous", "contiguous", "CheckpointFunctionBackward", "checkpoint"]
 
 
 def accelerate(owner, name=None):
@@ -188,14 +188,19 @@ def _family(cls):
     return [cls] + [member for sub in cls.__subclasses__() for member in _family(sub)]
 
 
+def before_acceleration(owner, name):
+    """The implementation of `owner.<name>` that this module replaced (an earlier module's)."""
+    return vars(owner)["_before_acceleration"][name]
+
+
 @contextlib.contextmanager
 def unaccelerated(*owners):
-    """Run the block with the implementations this module replaced (those of modules 03 and 06): the
-    "before" of a before/after measurement. Without arguments, every class this module changed."""
+    """Run the block with the implementations this module replaced (earlier modules'): the "before" of a
+    before/after measurement. Without arguments, every class this module changed."""
     owners = owners or [cls for cls in _family(Function) + _family(Module) if "_before_acceleration" in vars(cls)]
     current = [(cls, attr, vars(cls)[attr]) for cls in owners for attr in vars(cls)["_before_acceleration"]]
     for cls, attr, _ in current:
-        setattr(cls, attr, vars(cls)["_before_acceleration"][attr])
+        setattr(cls, attr, before_acceleration(cls, attr))
     try:
         yield
     finally:
@@ -206,7 +211,7 @@ def unaccelerated(*owners):
 @patch_to(Function, as_property=True)
 def needs_input_grad(self):
     """One bool per input, True when that input requires a gradient (PyTorch's ctx.needs_input_grad)."""
-    return tuple(t is not None and t.requires_grad for t in self.inputs)
+    return tuple(t.requires_grad for t in self.inputs)
 
 
 @accelerate(MmBackward0, name="backward")
@@ -593,28 +598,52 @@ def div_backward(self, grad):
             unbroadcast(-grad * a.data / b.data ** 2, b.shape) if b.requires_grad else None)
 
 
-def _normalized_input_grad(grad_normalized, normalized, inv_std, dims):
-    """The input's gradient through x̂ = (x - mean) / σ over `dims`, given the gradient of x̂ (closed form)."""
-    mean_grad = grad_normalized.mean(axis=dims, keepdims=True)
-    mean_projection = (grad_normalized * normalized).mean(axis=dims, keepdims=True)
-    return inv_std * (grad_normalized - mean_grad - normalized * mean_projection)
+def _normalize(x, dims, eps):
+    """x̂ = (x - mean) / σ over `dims` of the numpy array x: (x̂, 1/σ, mean, biased variance)."""
+    mean = x.mean(axis=dims, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=dims, keepdims=True)
+    inv_std = 1 / np.sqrt(var + eps)
+    return centered * inv_std, inv_std, mean, var
 
 
-class NativeBatchNormBackward0(Function):
-    """Training-mode batch norm as one node. Inputs: input, then weight and bias when given; saved: the
-    normalised input `normalized`, `inv_std` per channel, the reduced dims and the per-channel shape."""
+def _record_normalization(node, input, normalized, inv_std, dims, weight, bias, param_dims, param_shape):
+    """x̂ · weight + bias as one `node`; weight and bias are shared over `param_dims` and broadcast as `param_shape`."""
+    out = normalized if weight is None else normalized * weight.data.reshape(param_shape)
+    if bias is not None:
+        out = out + bias.data.reshape(param_shape)
+    inputs = [t for t in (input, weight, bias) if t is not None]
+    return record(Tensor(out.astype(input.dtype, copy=False), dtype=input.dtype), node, *inputs,
+                  normalized=normalized, inv_std=inv_std, dims=dims, param_dims=param_dims, param_shape=param_shape,
+                  has_weight=weight is not None, has_bias=bias is not None)
+
+
+class _NormalizationBackward(Function):
+    """x̂ · weight + bias over `dims` as one node. Inputs: input, then weight and bias when given; saved: x̂
+    (`normalized`), `inv_std`, `dims`, and `param_dims` / `param_shape` (how weight and bias are shared)."""
 
     def backward(self, grad):
         input, rest = self.inputs[0], list(self.inputs[1:])
         weight = rest.pop(0) if self.has_weight else None
-        grad_normalized = grad if weight is None else grad * weight.data.reshape(self.shape)
-        grads = [_normalized_input_grad(grad_normalized, self.normalized, self.inv_std, self.dims)
-                 if input.requires_grad else None]
+        g = grad if weight is None else grad * weight.data.reshape(self.param_shape)  # the gradient of x̂
+        grads = [None]
+        if input.requires_grad:  # closed form: (g - mean(g) - x̂ · mean(g · x̂)) / σ over dims
+            mean_g = g.mean(axis=self.dims, keepdims=True)
+            mean_projection = (g * self.normalized).mean(axis=self.dims, keepdims=True)
+            grads[0] = self.inv_std * (g - mean_g - self.normalized * mean_projection)
         if weight is not None:
-            grads.append((grad * self.normalized).sum(axis=self.dims) if weight.requires_grad else None)
+            grads.append((grad * self.normalized).sum(axis=self.param_dims) if weight.requires_grad else None)
         if self.has_bias:
-            grads.append(grad.sum(axis=self.dims) if rest[0].requires_grad else None)
+            grads.append(grad.sum(axis=self.param_dims) if rest[0].requires_grad else None)
         return tuple(grads)
+
+
+class NativeBatchNormBackward0(_NormalizationBackward):
+    """Training-mode batch norm (PyTorch's node name): normalised per channel over (N, H, W)."""
+
+
+class NativeLayerNormBackward0(_NormalizationBackward):
+    """Layer norm (PyTorch's node name): normalised over the last dims, per position."""
 
 
 @accelerate(BatchNorm2d, name="forward")
@@ -622,27 +651,18 @@ def batch_norm_forward(self, input):
     """BatchNorm2d's forward; in training mode one fused node, else module 09's (the running statistics)."""
     if not (self.training or self.running_mean is None) or not isinstance(input, Tensor) or input.ndim != 4 or \
             input.shape[1] != self.num_features or input.numel() // self.num_features <= 1:
-        return vars(BatchNorm2d)["_before_acceleration"]["forward"](self, input)  # eval, or its error messages
+        return before_acceleration(BatchNorm2d, "forward")(self, input)  # eval, or its error messages
     if self.num_batches_tracked is not None:
         self.num_batches_tracked.data[...] += 1
     dims, channels = (0, 2, 3), self.num_features
-    shape, count = (1, channels, 1, 1), input.numel() // channels
-    mean = input.data.mean(axis=dims, keepdims=True)
-    centered = input.data - mean
-    var = (centered * centered).mean(axis=dims, keepdims=True)
-    inv_std = 1 / np.sqrt(var + self.eps)
-    normalized = centered * inv_std
-    out = normalized if self.weight is None else normalized * self.weight.data.reshape(shape)
-    if self.bias is not None:
-        out = out + self.bias.data.reshape(shape)
+    normalized, inv_std, mean, var = _normalize(input.data, dims, self.eps)
     if self.running_mean is not None:
+        count = input.numel() // channels
         self.running_mean.data[...] = (1 - self.momentum) * self.running_mean.data + self.momentum * mean.reshape(channels)
         unbiased = var.reshape(channels) * (count / (count - 1))
         self.running_var.data[...] = (1 - self.momentum) * self.running_var.data + self.momentum * unbiased
-    inputs = [t for t in (input, self.weight, self.bias) if t is not None]
-    return record(Tensor(out.astype(input.dtype, copy=False), dtype=input.dtype), NativeBatchNormBackward0, *inputs,
-                  normalized=normalized, inv_std=inv_std, dims=dims, shape=shape,
-                  has_weight=self.weight is not None, has_bias=self.bias is not None)
+    return _record_normalization(NativeBatchNormBackward0, input, normalized, inv_std, dims, self.weight, self.bias,
+                                 param_dims=dims, param_shape=(1, channels, 1, 1))
 
 
 @accelerate(CrossEntropyLoss, name="forward")
@@ -662,46 +682,20 @@ def cross_entropy_forward(self, input, target):
 def cross_entropy_backward(self, grad):
     """softmax - one_hot(target), scaled as the reduction says, from the softmax the forward kept."""
     if "probabilities" not in vars(self):  # recorded by module 04 + 06's forward (inside unaccelerated())
-        return vars(CrossEntropyLossBackward0)["_before_acceleration"]["backward"](self, grad)
+        return before_acceleration(CrossEntropyLossBackward0, "backward")(self, grad)
     slope = self.probabilities.copy()  # a copy: a second backward (retain_graph) must find it unchanged
     slope[np.arange(len(slope)), self.target] -= 1
     scale = grad.reshape(-1, 1) if self.reduction == "none" else grad
     return (_reduce_scale(scale, self.reduction, len(slope)) * slope,)
 
 
-class NativeLayerNormBackward0(Function):
-    """Layer norm as one node. Inputs: input, then weight and bias when given; saved: `normalized`, `inv_std`
-    per position and the normalised (last) dims."""
-
-    def backward(self, grad):
-        input, rest = self.inputs[0], list(self.inputs[1:])
-        weight = rest.pop(0) if self.has_weight else None
-        leading = tuple(range(grad.ndim - len(self.dims)))  # every position: what weight and bias are shared over
-        grad_normalized = grad if weight is None else grad * weight.data
-        grads = [_normalized_input_grad(grad_normalized, self.normalized, self.inv_std, self.dims)
-                 if input.requires_grad else None]
-        if weight is not None:
-            grads.append((grad * self.normalized).sum(axis=leading) if weight.requires_grad else None)
-        if self.has_bias:
-            grads.append(grad.sum(axis=leading) if rest[0].requires_grad else None)
-        return tuple(grads)
-
-
 @accelerate(LayerNorm, name="forward")
 def layer_norm_forward(self, input):
     """LayerNorm's forward as one node (module 13's layer_norm composes about ten recorded ops)."""
-    _, dims = _normalized_dims(input, self.normalized_shape, "layer_norm")
-    x = input.data
-    centered = x - x.mean(axis=dims, keepdims=True)
-    inv_std = 1 / np.sqrt((centered * centered).mean(axis=dims, keepdims=True) + self.eps)
-    normalized = centered * inv_std
-    out = normalized if self.weight is None else normalized * self.weight.data
-    if self.bias is not None:
-        out = out + self.bias.data
-    inputs = [t for t in (input, self.weight, self.bias) if t is not None]
-    return record(Tensor(out.astype(input.dtype, copy=False), dtype=input.dtype), NativeLayerNormBackward0,
-                  *inputs, normalized=normalized, inv_std=inv_std, dims=dims, has_weight=self.weight is not None,
-                  has_bias=self.bias is not None)
+    shape, dims = _normalized_dims(input, self.normalized_shape, "layer_norm")
+    normalized, inv_std, _, _ = _normalize(input.data, dims, self.eps)
+    return _record_normalization(NativeLayerNormBackward0, input, normalized, inv_std, dims, self.weight, self.bias,
+                                 param_dims=tuple(range(input.ndim - len(shape))), param_shape=shape)
 
 
 @accelerate(GELU, name="forward")
@@ -710,7 +704,7 @@ def gelu_forward(self, input):
     tanh and kept in the node (module 02's forward and module 06's rule otherwise)."""
     if self.approximate != "tanh" or not isinstance(input, Tensor) or not is_grad_enabled() \
             or not input.requires_grad:
-        return vars(GELU)["_before_acceleration"]["forward"](self, input)
+        return before_acceleration(GELU, "forward")(self, input)
     c, v = math.sqrt(2 / math.pi), input.data  # a Python float keeps float32 arrays float32
     v2 = v * v
     t = np.tanh(c * (v + 0.044715 * v2 * v))
@@ -722,7 +716,7 @@ def gelu_forward(self, input):
 def gelu_backward(self, grad):
     """grad times the slope the forward kept; module 06's rule (which computes it here) when none was kept."""
     if "slope" not in vars(self):
-        return vars(GeluBackward0)["_before_acceleration"]["backward"](self, grad)
+        return before_acceleration(GeluBackward0, "backward")(self, grad)
     return (grad * self.slope,)
 
 
@@ -732,7 +726,7 @@ def max_pool_backward(self, grad):
     else module 09's rule, which adds up the gradients of a winner shared by several windows."""
     (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
     if sh < kh or sw < kw:
-        return vars(MaxPool2DWithIndicesBackward0)["_before_acceleration"]["backward"](self, grad)
+        return before_acceleration(MaxPool2DWithIndicesBackward0, "backward")(self, grad)
     (x,) = self.inputs
     batch, channels, height, width = x.shape
     out_h, out_w = grad.shape[2:]
@@ -748,7 +742,7 @@ def max_pool_backward(self, grad):
 def convolution_backward(self, grad):
     """conv2d's rule without the input's gradient when the input needs none (the images of a first layer)."""
     if self.needs_input_grad[0]:
-        return vars(ConvolutionBackward0)["_before_acceleration"]["backward"](self, grad)
+        return before_acceleration(ConvolutionBackward0, "backward")(self, grad)
     weight = self.inputs[1]
     g = grad.transpose(0, 2, 3, 1).reshape(-1, weight.shape[0])
     grad_weight = _matmul(g.T, self.cols).reshape(weight.shape) if self.needs_input_grad[1] else None

@@ -75,8 +75,8 @@ def _class_targets(target, input):
         whole = np.isfinite(labels) & (labels == np.round(labels))
         if not np.all(whole):
             raise ValueError(f"CrossEntropyLoss: targets must be whole-number class indices, got {labels[~whole][0]}")
-    if labels.min(initial=0) < 0 or labels.max(initial=0) >= c:
-        outside = labels[(labels < 0) | (labels >= c)]
+    outside = labels[(labels < 0) | (labels >= c)]
+    if outside.size:
         raise IndexError(f"CrossEntropyLoss: target {outside[0]} is out of bounds for {c} classes "
                          f"(valid indices are 0 to {c - 1})")
     return labels.astype(np.int64)
