@@ -144,6 +144,18 @@ def test_notebooks_use_the_pyodide_kernelspec(path, tmp_path):
         assert nbformat.read(notebook, as_version=4).metadata.kernelspec.name == "python"
 
 
+def test_each_notebook_carries_its_name_and_a_version_that_follows_its_source(tmp_path, monkeypatch):
+    source = tmp_path / "content" / "milestones" / "1958_perceptron.py"
+    source.parent.mkdir(parents=True)
+    source.write_text((build_content.CONTENT / "milestones" / "1958_perceptron.py").read_text())
+    monkeypatch.setattr(build_content, "CONTENT", tmp_path / "content")
+    first = build_content.read(source).metadata.tinytorch
+    source.write_text(source.read_text() + "\n# %%\nprint('one more cell')\n")
+    edited = build_content.read(source).metadata.tinytorch
+    assert first["notebook"] == edited["notebook"] == "milestones/1958_perceptron"
+    assert first["version"] != edited["version"] and len(first["version"]) == 12
+
+
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
 def test_reference_notebook_runs_with_every_check_passing(path, tmp_path):
     reference, _ = write_notebooks(path, tmp_path)

@@ -1,7 +1,7 @@
 """What a failing check tells the learner: the part, the case it tried, and the learner's own failing line."""
 import pytest
 
-from tinytorch.checks import check, trying
+from tinytorch.checks import _listeners, check, on_outcome, trying
 from tinytorch.checks.activations import check_relu
 from tinytorch.nn import Module
 
@@ -38,3 +38,26 @@ def test_the_case_being_tried_is_named_and_unfinished_work_points_at_the_hints()
 
     with pytest.raises(AssertionError, match="Part 9 · example: not implemented yet. Implement fn: see the hints"):
         check_example(unfinished)
+
+
+def test_every_outcome_reaches_the_listeners_passed_or_not():
+    outcomes = []
+    listener = on_outcome(outcomes.append)
+    try:
+        check_relu(ReLUWithATypo)
+    except AssertionError as failure:
+        message = str(failure)
+    finally:
+        _listeners.remove(listener)
+    from tinytorch.nn import ReLU
+    check_relu(ReLU)  # no listener any more: nothing recorded
+    assert outcomes == [{"module": "activations", "check": "check_relu", "title": "Part 1 · ReLU",
+                         "passed": False, "message": message}], outcomes
+    outcomes.clear()
+    on_outcome(outcomes.append)
+    try:
+        check_relu(ReLU)
+    finally:
+        _listeners.remove(outcomes.append)
+    assert outcomes == [{"module": "activations", "check": "check_relu", "title": "Part 1 · ReLU",
+                         "passed": True, "message": None}], outcomes

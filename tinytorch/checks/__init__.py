@@ -2,6 +2,8 @@
 
 A check prints one ✅ line when the learner's code behaves like PyTorch, and otherwise raises an
 AssertionError whose message says what is wrong and what to try, never a wall of internals.
+Every outcome also goes to the listeners registered with `on_outcome` (the grader, the browser's
+progress record).
 """
 import contextlib
 import functools
@@ -39,6 +41,24 @@ def where_it_failed(err, limit=2):
     return ("\n" + "\n".join(lines)) if lines else ""
 
 
+_listeners = []
+
+
+def on_outcome(listener):
+    """Call `listener(outcome)` after every check from now on. `outcome` is a dict: `module` (the checks
+    module, e.g. "tensor"), `check` (the function's name), `title` ("Part 2 · ..."), `passed`, and `message`
+    (the failure text, None when passed). Returns `listener`, so it can serve as a decorator."""
+    _listeners.append(listener)
+    return listener
+
+
+def _report(body, title, message):
+    outcome = {"module": body.__module__.rsplit(".", 1)[-1], "check": body.__name__, "title": title,
+               "passed": message is None, "message": message}
+    for listener in _listeners:
+        listener(outcome)
+
+
 def check(title):
     """Decorator: run a check body, turning any failure into one readable AssertionError."""
     def decorate(body):
@@ -48,14 +68,19 @@ def check(title):
             try:
                 body(*args, **kwargs)
             except NotImplementedError as err:
-                raise AssertionError(f"{title}: not implemented yet. {err}") from None
+                failure = AssertionError(f"{title}: not implemented yet. {err}")
             except AssertionError as err:
-                raise AssertionError(f"{title}: {err}") from None
+                failure = AssertionError(f"{title}: {err}")
             except Exception as err:  # the learner's code crashed: say where, and on which case
                 case = getattr(err, "tinytorch_case", None)
-                raise AssertionError(f"{title}: {f'while trying {case}, ' if case else ''}your code raised "
-                                     f"{type(err).__name__}: {err}{where_it_failed(err)}") from None
-            print(f"✅ {title}")
+                failure = AssertionError(f"{title}: {f'while trying {case}, ' if case else ''}your code raised "
+                                         f"{type(err).__name__}: {err}{where_it_failed(err)}")
+            else:
+                _report(body, title, None)
+                print(f"✅ {title}")
+                return
+            _report(body, title, str(failure))
+            raise failure from None
         return run
     return decorate
 
