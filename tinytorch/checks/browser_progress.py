@@ -1,0 +1,50 @@
+"""The learner's progress, kept in the browser: every check outcome in JupyterLite goes to a small JSON file
+in the learner's own files, which the course site's "Your progress" page reads.
+
+Why a file: JupyterLite's Pyodide kernel runs in a Web Worker (no localStorage), and its working directory
+/drive is the learner's contents drive, stored in the same browser database as their notebooks. A file
+there is scoped to the course like the notebooks, goes into "Download my work" and back with "Restore",
+and stays visible in the file browser instead of hiding in a second store.
+"""
+import datetime
+import json
+import os
+import warnings
+
+DRIVE = "/drive"  # where JupyterLite's Pyodide kernel mounts the learner's files
+PROGRESS_FILE = os.path.join(DRIVE, "tinytorch-progress.json")
+FORMAT = 1
+
+
+def record(outcome, path=PROGRESS_FILE):
+    """Keep the latest outcome of each check: {"format": 1, "checks": {"<module>.<check>": {module, check,
+    title, passed, at}}}. The whole file is read and rewritten so two open notebooks do not drop each other's
+    parts."""
+    if not os.path.isdir(os.path.dirname(path)):
+        warnings.warn(f"tinytorch: your progress is not saved: {os.path.dirname(path)} (the browser's file "
+                      "storage) is not available to this kernel", stacklevel=2)
+        return
+    progress = read_progress(path)
+    progress["checks"][f"{outcome['module']}.{outcome['check']}"] = {
+        "module": outcome["module"], "check": outcome["check"], "title": outcome["title"],
+        "passed": outcome["passed"], "at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    with open(path, "w", encoding="utf-8") as file:
+        json.dump(progress, file, indent=1, ensure_ascii=False)
+
+
+def read_progress(path=PROGRESS_FILE):
+    """The recorded progress, or an empty record when there is none yet. An unreadable file (edited by hand)
+    is replaced, with a warning: it only repeats what re-running the checks records again."""
+    empty = {"format": FORMAT, "checks": {}}
+    if not os.path.exists(path):
+        return empty
+    try:
+        with open(path, encoding="utf-8") as file:
+            progress = json.load(file)
+    except (OSError, ValueError) as err:
+        warnings.warn(f"tinytorch: {path} could not be read ({err}); starting a new progress record", stacklevel=3)
+        return empty
+    if not isinstance(progress, dict) or not isinstance(progress.get("checks"), dict):
+        warnings.warn(f"tinytorch: {path} is not a progress record; starting a new one", stacklevel=3)
+        return empty
+    return progress
