@@ -64,7 +64,9 @@
 #| default_exp core.profiling
 import contextlib
 import functools
+import sys
 import time
+import types
 
 import numpy as np
 
@@ -140,7 +142,10 @@ check_recorder(_Recorder)
 # - the `backward` of every autograd `Function` (`MmBackward0`, `ReluBackward0`, ...): one row per node
 #   type, which is where the backward pass spends its time;
 # - `Module.__call__`: every layer and model call becomes a row named `nn.Module: Linear`;
-# - each optimizer's `step` (`Optimizer.step#AdamW.step`, PyTorch's name).
+# - each optimizer's `step` (`Optimizer.step#AdamW.step`, PyTorch's name);
+# - functions that mark themselves as one op with a `profile_as = (key, flops)` attribute: a later module
+#   that computes an op on numpy arrays directly, where no Tensor op is there to see it (module 17's fused
+#   attention), is still timed and its FLOPs counted.
 #
 # The wrapper must be honest in two ways. If the original raises, the call still ends: the frame must be
 # closed, or every later call would be counted as a child of a call that finished long ago (Python's
@@ -193,7 +198,16 @@ def _targets():
                     _module_flops))
     targets += [(opt, "step", f"Optimizer.step#{opt.__name__}.step", None)
                 for opt in _subclasses(Optimizer) if "step" in vars(opt)]
-    return targets
+    return targets + _marked_functions()
+
+
+def _marked_functions():
+    """(module, name, key, flops) for every function with a `profile_as = (key, flops)` attribute, in every
+    tinytorch module that holds it under a global name (where its callers look it up)."""
+    return [(module, name, *value.profile_as) for module_name, module in list(sys.modules.items())
+            if module_name.startswith("tinytorch.") and isinstance(module, types.ModuleType)
+            for name, value in list(vars(module).items())
+            if isinstance(value, types.FunctionType) and hasattr(value, "profile_as")]
 
 
 class profile:
@@ -638,8 +652,8 @@ for label, step in (("MLP", mlp_step), ("GPT", gpt_step)):
 # %% [markdown]
 # ### 2. Where a training step spends its time
 # Group the GPT profile's self time: the forward's Tensor ops, the backward's autograd nodes, the optimizer,
-# the module calls' own Python (their self time: argument checks, attribute lookups), and the matmuls'
-# throughput in GFLOP/s next to everything else.
+# the module calls' own Python (their self time: argument checks, attribute lookups), and the throughput in
+# GFLOP/s of the rows that count FLOPs (the Linear layers and attention: the step's matrix products).
 
 # %%
 with profile(with_flops=True) as gpt_prof:  # a fresh profile of three GPT steps
@@ -657,10 +671,11 @@ for row in rows:
 everything = rows.self_cpu_time_total()
 for group, us in groups.items():
     print(f"{group:<30} {us / 1e3:8.2f} ms  {us / everything:6.1%}")
-matmul = next(row for row in rows if row.key == "Tensor.__matmul__")
-print(f"Tensor.__matmul__: {matmul.count} calls, {matmul.flops / 1e6:.1f} MFLOP, "
-      f"{matmul.flops / matmul.self_cpu_time_total / 1e3:.2f} GFLOP/s "
-      f"({matmul.flops / matmul.count / 1e3:.0f} kFLOP per call on average)")
+for row in rows:
+    if row.flops:
+        print(f"{row.key}: {row.count} calls, {row.flops / 1e6:.1f} MFLOP, "
+              f"{row.flops / row.cpu_time_total / 1e3:.2f} GFLOP/s "
+              f"({row.flops / row.count / 1e3:.0f} kFLOP per call on average)")
 
 # %% [markdown]
 # Small matrices make `@` cheap per call, so a CPython step at this size is dominated by the **number** of
@@ -681,15 +696,16 @@ print(f"Tensor.__matmul__: {matmul.count} calls, {matmul.flops / 1e6:.1f} MFLOP,
 # where you are.
 #
 # ### 3. FLOPs: formula against the profiler
-# Profile one attention call and compare the FLOPs the profiler counted in its two `@` with
-# `attention_flops`; and a Linear and a Conv2d layer's row with your formulas.
+# Profile one attention call and compare the FLOPs the profiler counted for it (its row, from the function's
+# own `profile_as` count of its two matrix products) with `attention_flops`; and a Linear and a Conv2d
+# layer's row with your formulas.
 
 # %%
 B, H, T, D = 2, 4, 16, 8
 q, k, v = (Tensor(np.random.default_rng(i).standard_normal((B, H, T, D)).astype(np.float32)) for i in range(3))
 with profile(with_flops=True) as p:
     F.scaled_dot_product_attention(q, k, v, is_causal=True)
-counted = next(row.flops for row in p.key_averages() if row.key == "Tensor.__matmul__")
+counted = next(row.flops for row in p.key_averages() if row.key == "nn.functional.scaled_dot_product_attention")
 print(f"attention B={B} H={H} T={T} d={D}: profiler {counted:,} FLOPs, formula {attention_flops(B, H, T, D):,}")
 
 conv = nn.Conv2d(3, 8, 3, stride=2, padding=1)

@@ -2,7 +2,9 @@
 # From content/14_profiling.py, cell 2 (Part 1 · Self time and total time)
 import contextlib
 import functools
+import sys
 import time
+import types
 
 import numpy as np
 
@@ -91,7 +93,16 @@ def _targets():
                     _module_flops))
     targets += [(opt, "step", f"Optimizer.step#{opt.__name__}.step", None)
                 for opt in _subclasses(Optimizer) if "step" in vars(opt)]
-    return targets
+    return targets + _marked_functions()
+
+
+def _marked_functions():
+    """(module, name, key, flops) for every function with a `profile_as = (key, flops)` attribute, in every
+    tinytorch module that holds it under a global name (where its callers look it up)."""
+    return [(module, name, *value.profile_as) for module_name, module in list(sys.modules.items())
+            if module_name.startswith("tinytorch.") and isinstance(module, types.ModuleType)
+            for name, value in list(vars(module).items())
+            if isinstance(value, types.FunctionType) and hasattr(value, "profile_as")]
 
 
 class profile:
