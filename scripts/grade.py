@@ -38,10 +38,10 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_content  # noqa: E402 (a sibling script: the reference notebooks are built from content/)
+from notebook_runner import check_calls  # noqa: E402
 
 RUNNER = ROOT / "scripts" / "notebook_runner.py"
 COLUMNS = ["student", "notebook", "file", "part", "status", "message", "seconds"]
-CHECK_CALL = re.compile(r"^\s*(check_\w+)\s*\(", re.M)
 
 
 @dataclass
@@ -209,10 +209,10 @@ def restore_check_cells(notebook, reference):
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
             continue
-        called = [name for name in CHECK_CALL.findall(cell.source) if name in reference.check_cells]
+        called = [name for name in check_calls(cell.source) if name in reference.check_cells]
         if called:
             cell.source = reference.check_cells[called[0]]
-            for name in CHECK_CALL.findall(cell.source):
+            for name in check_calls(cell.source):
                 calls.setdefault(name, index)
     return notebook, calls
 

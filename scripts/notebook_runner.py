@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -43,6 +44,11 @@ def run_notebook(path, timeout=600):
 
 def is_check_cell(run):
     return "check_" in run.source and "from tinytorch.checks" in run.source
+
+
+def check_calls(source):
+    """The checks a cell's code calls, in order: `check_relu(ReLU)` -> ["check_relu"]."""
+    return re.findall(r"^\s*(check_\w+)\s*\(", source, re.M)
 
 
 def event_log(path):
