@@ -219,12 +219,11 @@ def restore_check_cells(notebook, reference):
 
 def part_rows(submission, reference, run, calls, timeout):
     """One row per part of the module: its outcome, or why it has none."""
-    outcomes, errors, cell_starts, since = {}, {}, {}, 0.0
+    outcomes, errors, since = {}, {}, 0.0
     hanging = None  # the last cell that started: where a killed run was
     for event in run.events:
         if event["event"] == "cell":
             hanging, since = event, event["time"]
-            cell_starts[event["index"]] = event["time"]
         elif event["event"] == "error":
             errors[event["index"]] = event
         elif event["event"] == "outcome":
