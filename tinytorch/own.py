@@ -5,11 +5,12 @@ a mistake in 01 never blocks 09. `tinytorch.use_my_modules()` writes a small swi
 folder (in the browser: JupyterLite's drive, which every notebook and kernel there sees); from the next
 `import tinytorch` on, each module `tinytorch.core.<name>` whose notebook (`NN_name.ipynb`) sits in the
 folder is loaded from that notebook's `#| export` cells, so every later `from tinytorch.core.tensor import
-Tensor` gets the learner's class. Each such module runs its notebook's check cells as it loads; a module
-that is not finished (a NotImplementedError stub left) or fails a check is loaded from the reference
-instead, with a line naming the module, the check and the notebook to fix. `tinytorch.use_reference()`
-deletes the switch file. Either switch takes effect at the next kernel start: classes already imported
-cannot change under the learner's feet.
+Tensor` gets the learner's class. A notebook with an exercise left (a NotImplementedError stub) is not
+used: that module comes from the reference. When the import is done, each of the learner's modules runs its
+notebook's check cells; the first that fails stops the import with one message naming the module, the
+check and the notebook to fix (importing again in the same process goes on with the reference for it).
+`tinytorch.use_reference()` deletes the switch file. Either switch takes effect at the next kernel start:
+classes already imported cannot change under the learner's feet.
 """
 import contextlib
 import importlib.abc
@@ -21,7 +22,6 @@ import linecache
 import os
 import re
 import sys
-import textwrap
 
 import numpy as np
 
