@@ -1,8 +1,12 @@
 """tinytorch: a PyTorch-compatible deep-learning framework built from first principles on numpy.
 
 Each course module exports its reference code into tinytorch/core/; this file gathers the public API
-and switches gradient tracking on, as module 06 teaches.
+and switches gradient tracking on, as module 06 teaches. In own mode (tinytorch/own.py) the core modules
+come from the learner's notebooks instead.
 """
+from tinytorch.own import report as _report_own_mode, switch_on_if_chosen, use_my_modules, use_reference
+
+switch_on_if_chosen()  # before the first core module is imported
 from tinytorch.core.tensor import (Tensor, arange, eye, from_numpy, full, ones, ones_like, rand, randn, result_type,
                                    tensor, zeros, zeros_like)
 from tinytorch.dtypes import bool, double, float, float32, float64, int32, int64, long
@@ -29,6 +33,8 @@ from tinytorch import nn, optim, profiler, training, utils  # tinytorch.nn, .opt
 from tinytorch import quantization  # tinytorch.quantization (module 15)
 from tinytorch import capstone  # module 20: submissions (schema, validator, latency/size measurements)
 
+_report_own_mode()
+
 __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "eye", "arange",
@@ -44,4 +50,5 @@ __all__ = [
     "nn", "optim", "profiler", "utils", "training",
     "quantization",
     "capstone",
+    "use_my_modules", "use_reference",
 ]
