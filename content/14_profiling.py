@@ -182,6 +182,11 @@ _TENSOR_OPS = ["__add__", "__sub__", "__mul__", "__truediv__", "__radd__", "__rs
                "reshape", "transpose", "permute", "__getitem__", "clone", "backward"]
 
 
+def _node_name(node, *args, **kwargs):
+    """A backward row's name: the node's own class, also when it inherits `backward` from a shared base."""
+    return type(node).__name__
+
+
 def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
@@ -193,7 +198,7 @@ def _targets():
     the call's arguments; flops is None or a function (result, *args, **kwargs) -> FLOPs."""
     targets = [(Tensor, name, f"Tensor.{name}", _matmul_flops if name == "__matmul__" else None)
                for name in _TENSOR_OPS if name in vars(Tensor)]
-    targets += [(fn, "backward", fn.__name__, None) for fn in _subclasses(Function) if "backward" in vars(fn)]
+    targets += [(fn, "backward", _node_name, None) for fn in _subclasses(Function) if "backward" in vars(fn)]
     targets.append((Module, "__call__", lambda module, *args, **kwargs: f"nn.Module: {type(module).__name__}",
                     _module_flops))
     targets += [(opt, "step", f"Optimizer.step#{opt.__name__}.step", None)
@@ -686,13 +691,12 @@ for row in rows:
 # **The browser's profile is different.** Pyodide's numpy has no optimised BLAS in WebAssembly: matrix
 # products run 20–70x slower than CPython's at large sizes, element-wise ops about 10x, Python itself only a
 # few times slower. Measured with `/work/shared/pyodide-node` (Pyodide 0.27.7 in Node) on this notebook's
-# code: the GPT step takes about 30 ms there against about 7 ms here; `@` reaches about 3 GFLOP/s against
-# about 20; the hottest ops become the matrix products' backward nodes (`AddmmBackward0` for the package's
-# `Linear`, one fused node per call since module 17; `MmBackward0` for attention's products), the hottest with
-# 21–29% of the step in our measurements, made before that fusion (on CPython the profile is flat,
-# 9–14% for its hottest op, which changes from run to run), and the autograd nodes take 43% of the time. So
-# in the browser a faster matmul would pay off (Amdahl: 2x on 29% gives 1.17x), on CPython at this size
-# hardly at all. Run this notebook in both places and compare the tables: `sys.platform` printed above says
+# code, with the package as it is after module 17 (fused `Linear` and attention): the GPT step takes about
+# 19–22 ms there against about 4 ms here; the Linear layers reach about 3.7 GFLOP/s there against about 30;
+# the hottest op is the Linear layers' backward node (`AddmmBackward0`) with 27–32% of the step (on CPython
+# the profile is flat, 8–16% for its hottest op, which changes from run to run), and the autograd nodes
+# take 44% of the time there against 27% here. So in the browser a faster matmul would pay off (Amdahl:
+# 2x on 32% gives 1.19x), on CPython at this size hardly at all. Run this notebook in both places and compare the tables: `sys.platform` printed above says
 # where you are.
 #
 # ### 3. FLOPs: formula against the profiler

@@ -77,6 +77,11 @@ _TENSOR_OPS = ["__add__", "__sub__", "__mul__", "__truediv__", "__radd__", "__rs
                "reshape", "transpose", "permute", "__getitem__", "clone", "backward"]
 
 
+def _node_name(node, *args, **kwargs):
+    """A backward row's name: the node's own class, also when it inherits `backward` from a shared base."""
+    return type(node).__name__
+
+
 def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
@@ -88,7 +93,7 @@ def _targets():
     the call's arguments; flops is None or a function (result, *args, **kwargs) -> FLOPs."""
     targets = [(Tensor, name, f"Tensor.{name}", _matmul_flops if name == "__matmul__" else None)
                for name in _TENSOR_OPS if name in vars(Tensor)]
-    targets += [(fn, "backward", fn.__name__, None) for fn in _subclasses(Function) if "backward" in vars(fn)]
+    targets += [(fn, "backward", _node_name, None) for fn in _subclasses(Function) if "backward" in vars(fn)]
     targets.append((Module, "__call__", lambda module, *args, **kwargs: f"nn.Module: {type(module).__name__}",
                     _module_flops))
     targets += [(opt, "step", f"Optimizer.step#{opt.__name__}.step", None)
