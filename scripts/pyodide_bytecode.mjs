@@ -17,7 +17,9 @@ if (!sitePackagesDir || files.length === 0) {
 }
 const { loadPyodide } = await import(path.join(root, "node_modules", "pyodide", "pyodide.mjs"));
 const pyodide = await loadPyodide();
-const installed = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
+// Pyodide's prefix is "/", so sysconfig says "//lib/python3.12/site-packages"; the import system (and so
+// tinytorch.checks, comparing paths) knows it as "/lib/...": tracebacks must name that one.
+const installed = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']").replace(/^\/+/, "/");
 for (const top of new Set(files.map((file) => file.split("/")[0]))) {
   pyodide.FS.mkdirTree(`${installed}/${top}`);
   pyodide.mountNodeFS(`${installed}/${top}`, path.resolve(sitePackagesDir, top));
