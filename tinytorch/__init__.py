@@ -32,6 +32,9 @@ from tinytorch.random import manual_seed
 from tinytorch import nn, optim, profiler, training, utils  # tinytorch.nn, .optim, .profiler, .utils.data, .training
 from tinytorch import quantization  # tinytorch.quantization (module 15)
 from tinytorch import capstone  # module 20: submissions (schema, validator, latency/size measurements)
+from tinytorch.browser import quiet_font_cache_notice
+
+quiet_font_cache_notice()  # in JupyterLite, matplotlib's one-off notice would show as a red error box
 
 _report_own_mode()
 
