@@ -175,8 +175,18 @@ def run_notebook(notebook, timeout):
         seconds = time.perf_counter() - start
         logged = events.read_text(encoding="utf-8") if events.exists() else ""
         complete_lines = logged.split("\n")[:-1]  # a line cut by the kill has no newline yet
-        return Run([json.loads(line) for line in complete_lines], ended, seconds,
+        return Run(list(filter(None, map(logged_event, complete_lines))), ended, seconds,
                    stderr.read_text(encoding="utf-8", errors="replace"))
+
+
+def logged_event(line):
+    """One line of the event log as a dict, or None for a line that is not one of ours (the notebook runs in
+    the same folder and could write to the log: what is not an event is ignored, never a crash of the grader)."""
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) and isinstance(event.get("event"), str) else None
 
 
 def reference_for(name, source, timeout):

@@ -64,6 +64,14 @@ def with_check_passed_the_package(student):
     return notebook
 
 
+def with_garbage_in_the_event_log(reference):
+    """A notebook that writes into the grader's log in its working folder: ignored, never a crash."""
+    notebook = nbformat.from_dict(reference)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(
+        "with open('events.jsonl', 'a') as log:\n    log.write('not an event\\n[1, 2]\\n')"))
+    return notebook
+
+
 def from_an_older_release(notebook):
     notebook = nbformat.from_dict(notebook)
     notebook.metadata["tinytorch"]["version"] = "0123456789ab"
@@ -118,6 +126,7 @@ def nbgrader_layout_report(tmp_path_factory):
     write(submitted, f"gus/{assignment}/{MODULE}.ipynb", "this is not JSON {")
     write(submitted, f"hana/{assignment}/{MODULE}.ipynb", without_cell(reference, cell_calling(reference, "check_relu")))
     write(submitted, f"ivan/{assignment}/{MODULE}.ipynb", with_check_passed_the_package(student))
+    write(submitted, f"jo/{assignment}/{MODULE}.ipynb", with_garbage_in_the_event_log(reference))
     rows, printed, seconds = grade(course, course / "grades.csv", "--jobs", "4")
     print(f"\ngrading {len({r['file'] for r in rows})} sample submissions of {MODULE} (4 jobs, one of them "
           f"hitting the {TIMEOUT} s limit) took {seconds:.1f} s\n{printed}")
@@ -188,11 +197,16 @@ def test_an_edited_check_cell_is_restored_before_grading(nbgrader_layout_report)
     assert message(rows, "ivan", "Part 1 · ReLU").startswith("not implemented yet. Implement ReLU.forward")
 
 
+def test_lines_a_notebook_writes_into_the_event_log_are_ignored(nbgrader_layout_report):
+    rows, _ = nbgrader_layout_report
+    assert rows_of(rows, "jo") == [(part, "passed") for part in PARTS]
+
+
 def test_the_summary_counts_passed_parts_per_student(nbgrader_layout_report):
     _, printed = nbgrader_layout_report
     lines = {line.split()[0]: line.split()[1] for line in printed.splitlines()[1:] if line and not line.startswith("graded")}
     assert lines == {"ada": "6/6", "ben": "0/6", "cleo": "5/6", "dev": "6/6", "eve": "6/6", "finn": "2/6",
-                     "gus": "0/6", "hana": "5/6", "ivan": "0/6"}
+                     "gus": "0/6", "hana": "5/6", "ivan": "0/6", "jo": "6/6"}
     notes = {line.split()[0]: line for line in printed.splitlines()}
     assert "timeout" in notes["finn"] and "unreadable" in notes["gus"]
     assert "made from another version of 02_activations" in notes["dev"]
