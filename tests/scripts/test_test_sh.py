@@ -55,3 +55,9 @@ def test_options_alone_keep_the_whole_suite(pytest_command):
 def test_without_torch_the_parity_suite_is_left_out(pytest_command):
     assert pytest_command("tests/browser", TINYTORCH_PARITY="0") == [
         "-m", "pytest", "--ignore=tests/parity", "tests/browser"]
+
+
+def test_test_modules_have_unique_basenames():
+    """pytest imports test modules by basename (no __init__.py): two files with one name stop the whole run."""
+    names = [path.name for path in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({name for name in names if names.count(name) > 1}) == []
