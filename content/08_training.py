@@ -225,8 +225,9 @@ check_evaluate(evaluate)
 # `torch.nn.utils.clip_grad_norm_(parameters, max_norm, norm_type=2.0)` treats *all* gradients as one
 # long vector and measures its p-norm (`norm_type` p; `inf` is the largest absolute entry):
 #
-# $$\text{total} = \Big(\textstyle\sum_{p}\sum_{i} |g_{p,i}|^{\,\text{norm\_type}}\Big)^{1/\text{norm\_type}}, \qquad
-#   c = \frac{\text{max\_norm}}{\text{total} + 10^{-6}}, \qquad \text{if } c < 1: \; g \leftarrow c\, g.$$
+# $$\text{total} = \Big(\textstyle\sum_{p}\sum_{i} |g_{p,i}|^{\,\text{norm\_type}}\Big)^{1/\text{norm\_type}},$$
+#
+# $$c = \frac{\text{max\_norm}}{\text{total} + 10^{-6}}, \qquad \text{if } c < 1: \; g \leftarrow c\, g.$$
 #
 # Scaling every gradient by the same factor keeps the **direction** of the step and only shortens it.
 # Clipping each parameter's gradient to its own norm would change the direction (a layer with a small

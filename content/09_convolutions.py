@@ -497,12 +497,10 @@ class MaxPool2DWithIndicesBackward0(Function):
         # HINT 1: the padded input. The saved argmax says where in the window the winner was; turn it into a row
         # HINT 1: and a column of the padded input. Windows that overlap can share a winner: its gradients must
         # HINT 1: add up, not overwrite each other.
-        # HINT 2: `self.argmax` has shape (B, C, H_out, W_out) and counts positions within a window row by row:
-        # HINT 2: its row in the window is `// kw`, its column `% kw`; add i·sh and j·sw built with
-        # HINT 2: `np.arange(out_h)[:, None]` and `np.arange(out_w)`. Batch and channel indices are `np.arange`
-        # HINT 2: shaped (B, 1, 1, 1) and (1, C, 1, 1) so all four broadcast. `np.add.at(grad_padded, (…four
-        # HINT 2: index arrays…), grad)` adds repeated positions; return a one-element tuple with the padding
-        # HINT 2: cut off.
+        # HINT 2: Tools: integer division and remainder by `kw` (what does `self.argmax` count, and in which
+        # HINT 2: order?), `np.arange` shaped so that four index arrays (batch, channel, row, column) broadcast to
+        # HINT 2: the shape of `grad`, and `np.add.at`, which (unlike `+=` with index arrays) adds every repeat.
+        # HINT 2: A backward returns a tuple, one gradient per input; the padding is not part of the input.
         ### BEGIN SOLUTION
         rows = np.arange(out_h)[:, None] * sh + self.argmax // kw
         cols = np.arange(out_w) * sw + self.argmax % kw
@@ -520,11 +518,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
     # HINT 1: Max pooling keeps the largest value of each window. Pad with −∞ (so padding never wins), look at
     # HINT 1: every window as a flat row of kH·kW values, remember where the maximum was for the backward pass,
     # HINT 1: and record the operation in the graph.
-    # HINT 2: `_windows(x.data, kernel, stride, padding, -np.inf)` gives (B, C, H_out, W_out, kH·kW).
-    # HINT 2: `.argmax(axis=-1)` (ties: the first wins, as in PyTorch), and `np.take_along_axis` picks the
-    # HINT 2: values at those positions (add a last axis with `[..., None]`, drop it after). Then `result =
-    # HINT 2: record(...)` of a Tensor in `x.dtype`, `MaxPool2DWithIndicesBackward0`, `x`, and the keywords
-    # HINT 2: `argmax`, `kernel`, `stride`, `padding`.
+    # HINT 2: Tools: the given `_windows` (which value should padding get, so that it never wins?),
+    # HINT 2: `.argmax` along the window axis (ties: the first wins, as in PyTorch), `np.take_along_axis`, and
+    # HINT 2: `record` with the node above and what its backward reads from `self` (look at its code).
     ### BEGIN SOLUTION
     windows = _windows(x.data, kernel, stride, padding, -np.inf)
     argmax = windows.argmax(axis=-1)
@@ -657,12 +653,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     # HINT 1: dim but the channels (written with Tensor operations, so autograd differentiates them) and update
     # HINT 1: the running averages; PyTorch stores the UNBIASED variance there. In eval use the running averages
     # HINT 1: instead.
-    # HINT 2: Training: `input.mean(dim=dims, keepdim=True)` and the mean of the squared centred values
-    # HINT 2: (biased). Update `running_mean.data` and `running_var.data` in place (`[...] =`) as (1 −
-    # HINT 2: momentum)·old + momentum·new, with the batch values reshaped to (channels,) and the variance times
-    # HINT 2: count / (count − 1). Eval: wrap the running arrays reshaped to `shape` in Tensors of
-    # HINT 2: `input.dtype`. Then `.sqrt()` of (var + eps); multiply by `weight` and add `bias`, each
-    # HINT 2: `.reshape(shape)`, when given.
+    # HINT 2: Tools: Tensor `mean(dim=..., keepdim=True)` and `.sqrt()` (so gradients flow), `.reshape(shape)`
+    # HINT 2: for the per-channel numbers; the running buffers change in place through `.data[...] =` (they
+    # HINT 2: are not part of the graph). PyTorch normalises with the biased variance but stores the unbiased
+    # HINT 2: one (a factor count / (count − 1)). In eval mode the running buffers replace the batch statistics.
     ### BEGIN SOLUTION
     if training:
         mean = input.mean(dim=dims, keepdim=True)

@@ -361,11 +361,10 @@ def sample_next(logits, temperature=1.0, top_k=None):
     # HINT 1: every logit below the k-th largest of its row gets probability 0. Turn each row into probabilities
     # HINT 1: with a softmax that cannot overflow, then draw one index per row: the first index where the
     # HINT 1: cumulative probability passes a uniform random number.
-    # HINT 2: `np.sort` (or `np.partition`) along the last axis finds each row's k-th largest; `np.where` sets
-    # HINT 2: the logits below it to `-np.inf`. Softmax: subtract the row max (`keepdims=True`), `np.exp`,
-    # HINT 2: divide by the row sum. Draw with `default_generator().random((rows, 1))`; counting the entries of
-    # HINT 2: `.cumsum(axis=-1)` below that number gives the index (clip it to the last index for rounding).
-    # HINT 2: Return int64.
+    # HINT 2: Tools: `np.sort` or `np.partition` along the last axis (a row's k-th largest), `np.where` and
+    # HINT 2: `-np.inf`; `max`, `sum` with `keepdims=True` and `np.exp` for the softmax; one number per row from
+    # HINT 2: `default_generator().random(...)` and the rows' `.cumsum(axis=-1)` for the draw (rounding can leave
+    # HINT 2: a cumulative sum just below 1: keep the index in range). The result: int64, shape (B,).
     ### BEGIN SOLUTION
     scaled = logits / temperature
     if top_k is not None and top_k < scaled.shape[-1]:

@@ -64,7 +64,9 @@
 #| default_exp core.profiling
 import contextlib
 import functools
+import sys
 import time
+import types
 
 import numpy as np
 
@@ -140,7 +142,10 @@ check_recorder(_Recorder)
 # - the `backward` of every autograd `Function` (`MmBackward0`, `ReluBackward0`, ...): one row per node
 #   type, which is where the backward pass spends its time;
 # - `Module.__call__`: every layer and model call becomes a row named `nn.Module: Linear`;
-# - each optimizer's `step` (`Optimizer.step#AdamW.step`, PyTorch's name).
+# - each optimizer's `step` (`Optimizer.step#AdamW.step`, PyTorch's name);
+# - functions that mark themselves as one op with a `profile_as = (key, flops)` attribute: a later module
+#   that computes an op on numpy arrays directly, where no Tensor op is there to see it (module 17's fused
+#   attention), is still timed and its FLOPs counted.
 #
 # The wrapper must be honest in two ways. If the original raises, the call still ends: the frame must be
 # closed, or every later call would be counted as a child of a call that finished long ago (Python's
@@ -177,6 +182,11 @@ _TENSOR_OPS = ["__add__", "__sub__", "__mul__", "__truediv__", "__radd__", "__rs
                "reshape", "transpose", "permute", "__getitem__", "clone", "backward"]
 
 
+def _node_name(node, *args, **kwargs):
+    """A backward row's name: the node's own class, also when it inherits `backward` from a shared base."""
+    return type(node).__name__
+
+
 def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
@@ -188,12 +198,21 @@ def _targets():
     the call's arguments; flops is None or a function (result, *args, **kwargs) -> FLOPs."""
     targets = [(Tensor, name, f"Tensor.{name}", _matmul_flops if name == "__matmul__" else None)
                for name in _TENSOR_OPS if name in vars(Tensor)]
-    targets += [(fn, "backward", fn.__name__, None) for fn in _subclasses(Function) if "backward" in vars(fn)]
+    targets += [(fn, "backward", _node_name, None) for fn in _subclasses(Function) if "backward" in vars(fn)]
     targets.append((Module, "__call__", lambda module, *args, **kwargs: f"nn.Module: {type(module).__name__}",
                     _module_flops))
     targets += [(opt, "step", f"Optimizer.step#{opt.__name__}.step", None)
                 for opt in _subclasses(Optimizer) if "step" in vars(opt)]
-    return targets
+    return targets + _marked_functions()
+
+
+def _marked_functions():
+    """(module, name, key, flops) for every function with a `profile_as = (key, flops)` attribute, in every
+    tinytorch module that holds it under a global name (where its callers look it up)."""
+    return [(module, name, *value.profile_as) for module_name, module in list(sys.modules.items())
+            if module_name.startswith("tinytorch.") and isinstance(module, types.ModuleType)
+            for name, value in list(vars(module).items())
+            if isinstance(value, types.FunctionType) and hasattr(value, "profile_as")]
 
 
 class profile:
@@ -638,8 +657,8 @@ for label, step in (("MLP", mlp_step), ("GPT", gpt_step)):
 # %% [markdown]
 # ### 2. Where a training step spends its time
 # Group the GPT profile's self time: the forward's Tensor ops, the backward's autograd nodes, the optimizer,
-# the module calls' own Python (their self time: argument checks, attribute lookups), and the matmuls'
-# throughput in GFLOP/s next to everything else.
+# the module calls' own Python (their self time: argument checks, attribute lookups), and the throughput in
+# GFLOP/s of the rows that count FLOPs (the Linear layers and attention: the step's matrix products).
 
 # %%
 with profile(with_flops=True) as gpt_prof:  # a fresh profile of three GPT steps
@@ -657,10 +676,11 @@ for row in rows:
 everything = rows.self_cpu_time_total()
 for group, us in groups.items():
     print(f"{group:<30} {us / 1e3:8.2f} ms  {us / everything:6.1%}")
-matmul = next(row for row in rows if row.key == "Tensor.__matmul__")
-print(f"Tensor.__matmul__: {matmul.count} calls, {matmul.flops / 1e6:.1f} MFLOP, "
-      f"{matmul.flops / matmul.self_cpu_time_total / 1e3:.2f} GFLOP/s "
-      f"({matmul.flops / matmul.count / 1e3:.0f} kFLOP per call on average)")
+for row in rows:
+    if row.flops:
+        print(f"{row.key}: {row.count} calls, {row.flops / 1e6:.1f} MFLOP, "
+              f"{row.flops / row.cpu_time_total / 1e3:.2f} GFLOP/s "
+              f"({row.flops / row.count / 1e3:.0f} kFLOP per call on average)")
 
 # %% [markdown]
 # Small matrices make `@` cheap per call, so a CPython step at this size is dominated by the **number** of
@@ -671,25 +691,25 @@ print(f"Tensor.__matmul__: {matmul.count} calls, {matmul.flops / 1e6:.1f} MFLOP,
 # **The browser's profile is different.** Pyodide's numpy has no optimised BLAS in WebAssembly: matrix
 # products run 20–70x slower than CPython's at large sizes, element-wise ops about 10x, Python itself only a
 # few times slower. Measured with `/work/shared/pyodide-node` (Pyodide 0.27.7 in Node) on this notebook's
-# code: the GPT step takes about 30 ms there against about 7 ms here; `@` reaches about 3 GFLOP/s against
-# about 20; the hottest ops become the matrix products' backward nodes (`AddmmBackward0` for the package's
-# `Linear`, one fused node per call since module 17; `MmBackward0` for attention's products), the hottest with
-# 21–29% of the step in our measurements, made before that fusion (on CPython the profile is flat,
-# 9–14% for its hottest op, which changes from run to run), and the autograd nodes take 43% of the time. So
-# in the browser a faster matmul would pay off (Amdahl: 2x on 29% gives 1.17x), on CPython at this size
-# hardly at all. Run this notebook in both places and compare the tables: `sys.platform` printed above says
+# code, with the package as it is after module 17 (fused `Linear` and attention): the GPT step takes about
+# 19–22 ms there against about 4 ms here; the Linear layers reach about 3.7 GFLOP/s there against about 30;
+# the hottest op is the Linear layers' backward node (`AddmmBackward0`) with 27–32% of the step (on CPython
+# the profile is flat, 8–16% for its hottest op, which changes from run to run), and the autograd nodes
+# take 44% of the time there against 27% here. So in the browser a faster matmul would pay off (Amdahl:
+# 2x on 32% gives 1.19x), on CPython at this size hardly at all. Run this notebook in both places and compare the tables: `sys.platform` printed above says
 # where you are.
 #
 # ### 3. FLOPs: formula against the profiler
-# Profile one attention call and compare the FLOPs the profiler counted in its two `@` with
-# `attention_flops`; and a Linear and a Conv2d layer's row with your formulas.
+# Profile one attention call and compare the FLOPs the profiler counted for it (its row, from the function's
+# own `profile_as` count of its two matrix products) with `attention_flops`; and a Linear and a Conv2d
+# layer's row with your formulas.
 
 # %%
 B, H, T, D = 2, 4, 16, 8
 q, k, v = (Tensor(np.random.default_rng(i).standard_normal((B, H, T, D)).astype(np.float32)) for i in range(3))
 with profile(with_flops=True) as p:
     F.scaled_dot_product_attention(q, k, v, is_causal=True)
-counted = next(row.flops for row in p.key_averages() if row.key == "Tensor.__matmul__")
+counted = next(row.flops for row in p.key_averages() if row.key == "nn.functional.scaled_dot_product_attention")
 print(f"attention B={B} H={H} T={T} d={D}: profiler {counted:,} FLOPs, formula {attention_flops(B, H, T, D):,}")
 
 conv = nn.Conv2d(3, 8, 3, stride=2, padding=1)

@@ -148,15 +148,20 @@ print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8))
 import contextlib
 import math
 import numbers
+import sys
+import types
 
 import numpy as np
 
 from tinytorch.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from tinytorch.core import attention, transformers
 from tinytorch.core.activations import GELU, _like
+from tinytorch.core.attention import _broadcast_bias, attention_bias, causal_mask
 from tinytorch.core.autograd import (AddBackward0, CrossEntropyLossBackward0, DivBackward0, Function, GeluBackward0,
                                      IndexBackward0, MmBackward0, MulBackward0, SubBackward0, _reduce_scale, record,
                                      unbroadcast)
-from tinytorch.core.convolutions import BatchNorm2d, ConvolutionBackward0, MaxPool2DWithIndicesBackward0, _matmul
+from tinytorch.core.convolutions import (BatchNorm2d, ConvolutionBackward0, MaxPool2d, MaxPool2DWithIndicesBackward0,
+                                         _matmul, _sizes)
 from tinytorch.core.layers import Linear, Module
 from tinytorch.core.losses import CrossEntropyLoss, _class_targets, _require_float_tensor, log_softmax
 from tinytorch.core.tensor import Tensor, result_type
@@ -165,13 +170,15 @@ from tinytorch.patching import patch_to
 from tinytorch.random import default_generator
 
 __all__ = ["accelerate", "before_acceleration", "unaccelerated", "mm_backward", "AddmmBackward0", "linear",
-           "fused_linear", "is_contiguous", "contiguous", "CheckpointFunctionBackward", "checkpoint"]
+           "fused_linear", "is_contiguous", "contiguous", "CheckpointFunctionBackward", "checkpoint",
+           "ScaledDotProductFlashAttentionForCpuBackward0", "scaled_dot_product_attention"]
 
 
 def accelerate(owner, name=None):
     """Decorator: install the function as `owner.<name>` (its own name unless given), remembering the
     implementation it replaces the first time, so `unaccelerated()` can bring that one back. The first one is
-    kept on the class itself, so running this module's cells again never mistakes a faster version for it."""
+    kept on the owner itself, so running this module's cells again never mistakes a faster version for it.
+    The owner is a class, or a Python module whose functions call the replaced function by its global name."""
     def install(function):
         attribute = name or function.__name__
         originals = vars(owner).get("_before_acceleration")
@@ -179,6 +186,9 @@ def accelerate(owner, name=None):
             originals = {}
             setattr(owner, "_before_acceleration", originals)
         originals.setdefault(attribute, vars(owner)[attribute])
+        if isinstance(owner, types.ModuleType):
+            setattr(owner, attribute, function)
+            return function
         return patch_to(owner, name=attribute)(function)
     return install
 
@@ -186,6 +196,11 @@ def accelerate(owner, name=None):
 def _family(cls):
     """cls and all of its subclasses, recursively."""
     return [cls] + [member for sub in cls.__subclasses__() for member in _family(sub)]
+
+
+def _tinytorch_modules():
+    return [module for key, module in list(sys.modules.items()) if key.startswith("tinytorch.")
+            and isinstance(module, types.ModuleType)]
 
 
 def before_acceleration(owner, name):
@@ -196,16 +211,17 @@ def before_acceleration(owner, name):
 @contextlib.contextmanager
 def unaccelerated(*owners):
     """Run the block with the implementations this module replaced (earlier modules'): the "before" of a
-    before/after measurement. Without arguments, every class this module changed."""
-    owners = owners or [cls for cls in _family(Function) + _family(Module) if "_before_acceleration" in vars(cls)]
-    current = [(cls, attr, vars(cls)[attr]) for cls in owners for attr in vars(cls)["_before_acceleration"]]
-    for cls, attr, _ in current:
-        setattr(cls, attr, before_acceleration(cls, attr))
+    before/after measurement. Without arguments, every class and tinytorch module this module changed."""
+    owners = owners or [owner for owner in _family(Function) + _family(Module) + _tinytorch_modules()
+                        if "_before_acceleration" in vars(owner)]
+    current = [(owner, attr, vars(owner)[attr]) for owner in owners for attr in vars(owner)["_before_acceleration"]]
+    for owner, attr, _ in current:
+        setattr(owner, attr, before_acceleration(owner, attr))
     try:
         yield
     finally:
-        for cls, attr, function in current:
-            setattr(cls, attr, function)
+        for owner, attr, function in current:
+            setattr(owner, attr, function)
 
 
 @patch_to(Function, as_property=True)
@@ -529,7 +545,12 @@ check_checkpoint(checkpoint)
 #   index array names a position twice and about 30x slower than assignment. An index of integers and
 #   slices (the GPT's `qkv[0]`) never names a position twice: assign.
 # * **Max pooling** (`MaxPool2DWithIndicesBackward0`, module 09) does the same for windows that can overlap;
-#   when the stride is at least the kernel size they cannot, and every winner is distinct: assign.
+#   when the stride is at least the kernel size they cannot, and every winner is distinct: assign. And when
+#   the windows tile the input (stride = kernel, no padding: `MaxPool2d(2)`), its forward copies every
+#   window into a new array to take an `argmax`. Instead: the maximum of the kH·kW strided views
+#   `x[:, :, u::kH, v::kW]` (no copy), and in the backward each view's winners found by comparing it with
+#   that maximum, the first maximum of a window taking the gradient (PyTorch's choice on ties, and ties are
+#   common: after a ReLU a window is often all zeros).
 # * **Convolution** (`ConvolutionBackward0`, module 09) computes its input's gradient even for the first layer,
 #   whose input is the images (a col2im and a matrix product per step): skip it, as `needs_input_grad` says.
 # * **Element-wise arithmetic** (`AddBackward0`, `MulBackward0`, ..., module 06) returns a gradient for both
@@ -544,6 +565,12 @@ check_checkpoint(checkpoint)
 # * **GELU** (tanh form, the GPT's MLP; module 02's forward, module 06's rule) computes `x²` and `tanh(·)` in
 #   the forward pass and both again in the backward; while recording, the forward computes the slope with
 #   the values it has and keeps it, so the backward is one product.
+# * **Attention** (`scaled_dot_product_attention`, module 12) records about eight nodes per call (scores, scale,
+#   mask, softmax, the live-row mask, the weighted sum), each with a (…, L, S) temporary. As one node
+#   (`ScaledDotProductFlashAttentionForCpuBackward0`, the name PyTorch's CPU kernel gives it) it keeps the
+#   attention weights P and differentiates the softmax in closed form: with G the output's gradient,
+#   `dV = Pᵀ G`, `dP = G Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ = dS K · scale`, `dK = dSᵀ Q · scale`.
+#   Dropout on the weights draws the same mask module 12's `Dropout` would.
 # * **The matrix-product kernel**: `linear` uses module 09's `_matmul`, which picks `np.einsum` in the browser
 #   and BLAS's `@` in CPython (analysis 2 below measures why).
 
@@ -720,14 +747,48 @@ def gelu_backward(self, grad):
     return (grad * self.slope,)
 
 
+def _tiles(kernel, grad_shape):
+    """The strided views, one per window offset (u, v), of the windows that tile an input: index (…, u::kH, v::kW)."""
+    (kh, kw), (out_h, out_w) = kernel, grad_shape[2:]
+    return [(slice(None), slice(None), slice(u, u + kh * out_h, kh), slice(v, v + kw * out_w, kw))
+            for u in range(kh) for v in range(kw)]
+
+
+@accelerate(MaxPool2d, name="forward")
+def max_pool_forward(self, input):
+    """MaxPool2d; when its windows tile the input (stride = kernel, no padding), the maximum of the strided
+    views, the backward finding the winners by comparison (module 09's forward otherwise, and on NaN)."""
+    kernel, stride, padding = _sizes("MaxPool2d", self.kernel_size, self.stride, self.padding)
+    if kernel != stride or padding != (0, 0) or not isinstance(input, Tensor) or input.ndim != 4 or \
+            input.dtype.kind != "f" or input.shape[2] < kernel[0] or input.shape[3] < kernel[1]:
+        return before_acceleration(MaxPool2d, "forward")(self, input)
+    out_shape = input.shape[:2] + (input.shape[2] // kernel[0], input.shape[3] // kernel[1])
+    views = [input.data[tile] for tile in _tiles(kernel, out_shape)]
+    out = views[0].copy()
+    for view in views[1:]:
+        np.maximum(out, view, out=out)
+    if np.isnan(out).any():  # NaN == NaN is False: no comparison would find the winner
+        return before_acceleration(MaxPool2d, "forward")(self, input)
+    return record(Tensor(out, dtype=input.dtype), MaxPool2DWithIndicesBackward0, input, maximum=out, kernel=kernel,
+                  stride=stride, padding=padding)
+
+
 @accelerate(MaxPool2DWithIndicesBackward0, name="backward")
 def max_pool_backward(self, grad):
-    """Each window's gradient to its winner: by assignment when windows cannot overlap (stride >= kernel),
-    else module 09's rule, which adds up the gradients of a winner shared by several windows."""
+    """Each window's gradient to its winner: by comparison with the kept maximum when the windows tile the input,
+    by assignment when windows cannot overlap (stride >= kernel), else module 09's rule, which adds up the
+    gradients of a winner shared by several windows."""
+    (x,) = self.inputs
+    if "maximum" in vars(self):
+        grad_x, taken = np.zeros(x.shape, dtype=grad.dtype), np.zeros(grad.shape, dtype=bool)
+        for tile in _tiles(self.kernel, grad.shape):  # in (u, v) order: the first maximum wins a tie
+            wins = (x.data[tile] == self.maximum) & ~taken
+            grad_x[tile] = grad * wins
+            taken |= wins
+        return (grad_x,)
     (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
     if sh < kh or sw < kw:
         return before_acceleration(MaxPool2DWithIndicesBackward0, "backward")(self, grad)
-    (x,) = self.inputs
     batch, channels, height, width = x.shape
     out_h, out_w = grad.shape[2:]
     grad_padded = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=grad.dtype)
@@ -747,6 +808,76 @@ def convolution_backward(self, grad):
     g = grad.transpose(0, 2, 3, 1).reshape(-1, weight.shape[0])
     grad_weight = _matmul(g.T, self.cols).reshape(weight.shape) if self.needs_input_grad[1] else None
     return (None, grad_weight) + ((g.sum(axis=0),) if len(self.inputs) == 3 else ())
+
+
+class ScaledDotProductFlashAttentionForCpuBackward0(Function):
+    """scaled_dot_product_attention as one node (PyTorch's name for its CPU kernel). Inputs: query, key, value;
+    saved: the attention weights P (`weights`), the dropout scale per weight (`keep`, None without dropout)
+    and `scale`."""
+
+    def backward(self, grad):
+        query, key, value = self.inputs
+        used = self.weights if self.keep is None else self.weights * self.keep
+        grad_value = used.swapaxes(-1, -2) @ grad if value.requires_grad else None
+        if not (query.requires_grad or key.requires_grad):
+            return None, None, grad_value
+        grad_weights = grad @ value.data.swapaxes(-1, -2)
+        if self.keep is not None:
+            grad_weights *= self.keep
+        grad_scores = self.weights * (grad_weights - (grad_weights * self.weights).sum(-1, keepdims=True))
+        grad_scores *= self.scale
+        return (grad_scores @ key.data if query.requires_grad else None,
+                grad_scores.swapaxes(-1, -2) @ query.data if key.requires_grad else None, grad_value)
+
+
+def _fusable(query, key, value, attn_mask):
+    """True when the fused attention covers the call: float Tensors of one dtype and the same batch shape, a
+    mask that needs no gradient. Everything else (and every error message) is module 12's."""
+    tensors = (query, key, value)
+    return (all(isinstance(t, Tensor) and t.ndim >= 2 and t.dtype == query.dtype for t in tensors)
+            and query.dtype.kind == "f" and query.shape[:-2] == key.shape[:-2] == value.shape[:-2]
+            and query.shape[-1] == key.shape[-1] and key.shape[-2] == value.shape[-2]
+            and (attn_mask is None or isinstance(attn_mask, Tensor) and not attn_mask.requires_grad))
+
+
+@accelerate(attention, name="scaled_dot_product_attention")  # what MultiheadAttention calls
+@accelerate(transformers, name="scaled_dot_product_attention")  # what CausalSelfAttention calls
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """softmax(query @ key^T * scale + mask) @ value as one node, with module 12's arguments and semantics
+    (torch.nn.functional.scaled_dot_product_attention's)."""
+    original = before_acceleration(attention, "scaled_dot_product_attention")
+    if not _fusable(query, key, value, attn_mask) or (is_causal and attn_mask is not None) or not 0 <= dropout_p <= 1:
+        return original(query, key, value, attn_mask, dropout_p, is_causal, scale)
+    L, S = query.shape[-2], key.shape[-2]
+    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query.data @ key.data.swapaxes(-1, -2)) * scale
+    mask = causal_mask(L, S) if is_causal else attn_mask
+    dead = None
+    if mask is not None:
+        bias = _broadcast_bias(attention_bias(mask, query.dtype), L, S, "scaled_dot_product_attention()").data
+        if np.broadcast_shapes(bias.shape, scores.shape) != scores.shape:  # a mask that adds batch dims
+            return original(query, key, value, attn_mask, dropout_p, is_causal, scale)
+        dead = np.all(np.isneginf(bias), axis=-1, keepdims=True)  # queries with nothing to attend to: zeros
+        scores += np.where(dead, 0, bias)
+    exps = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = exps / exps.sum(axis=-1, keepdims=True)
+    if dead is not None and dead.any():
+        weights *= ~dead
+    keep = None
+    if dropout_p > 0:  # module 03's Dropout: the same draws, the same scale
+        kept = default_generator().random(weights.shape) >= dropout_p
+        keep = (kept * (1 / (1 - dropout_p) if dropout_p < 1 else 0.0)).astype(query.dtype)
+    out = (weights if keep is None else weights * keep) @ value.data
+    return record(Tensor(out, dtype=query.dtype), ScaledDotProductFlashAttentionForCpuBackward0, query, key, value,
+                  weights=weights, keep=keep, scale=scale)
+
+
+def _attention_flops(result, query, key, value, *args, **kwargs):
+    """2·L·S·E for the scores and 2·L·S·Ev for the weighted sum, per batch entry and head."""
+    return 2 * math.prod(query.shape[:-1]) * key.shape[-2] * (query.shape[-1] + value.shape[-1])
+
+
+scaled_dot_product_attention.profile_as = ("nn.functional.scaled_dot_product_attention", _attention_flops)  # module 14
 
 
 # %% [markdown]
@@ -809,7 +940,7 @@ print(f"(cell took {time.perf_counter() - cell_start:.1f} s)")
 # Measured on the machine this module was written on (CPython 3.11, one BLAS thread), with everything this
 # module installs (the parts above and the section before this one): before 3.3x, after 1.9x numpy;
 # `benchmarks/mlp_step.py` prints both ratios in one run, and `cnn_step.py` and `gpt_step.py` do the same for
-# the CNN (1.8x before, 1.5x after) and the GPT (2.5x, 1.5-1.6x). The graph of one forward pass shrinks too:
+# the CNN (1.8x before, 1.3x after) and the GPT (2.1x, 1.2x). The graph of one forward pass shrinks too:
 
 # %%
 model = make_mlp()

@@ -14,9 +14,15 @@ script makes:
 
 Milestones (content/milestones/YEAR_name.py) become notebooks the same way, under milestones/.
 
+It also writes tinytorch/own_checks.py, the table own mode (tinytorch/own.py) needs to load a learner's
+notebook as the package module and check it as the notebook does.
+
 Usage: python scripts/build_content.py [--check]   (--check: fail if tinytorch/ differs from a fresh export)
 """
 import argparse
+import ast
+import builtins
+import pprint
 import hashlib
 import html
 import re
@@ -220,6 +226,63 @@ def write_notebook(nb, path):
     nbformat.write(nb, path)
 
 
+OWN_CHECKS = ROOT / "tinytorch" / "own_checks.py"
+
+
+def top_level_names(sources):
+    """Names the code defines at module level (assignments, defs, classes, imports)."""
+    names = set()
+    for source in sources:
+        for node in ast.parse(source).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def is_check_cell(cell):
+    """A cell that imports a check from tinytorch.checks.<topic> (and calls it)."""
+    if cell.cell_type != "code" or is_export(cell) or "tinytorch.checks." not in cell.source:
+        return False
+    return any(isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tinytorch.checks.")
+               and any(alias.name.startswith("check_") for alias in node.names)
+               for node in ast.parse(cell.source).body)
+
+
+def own_mode_entry(path):
+    """What own mode needs about one module: its notebook, the package module it exports, its title, its
+    check cells (index in the notebook, source) and the names those cells use that the export lacks."""
+    nb = read(path)
+    notebook = reference_notebook(nb, path.name)  # the learner's notebook has these cells at these indices
+    exports = [cell.source for cell in notebook.cells if is_export(cell)]
+    if not exports:
+        return None
+    checks = [(index, cell.source) for index, cell in enumerate(notebook.cells) if is_check_cell(cell)]
+    used = {node.id for _, source in checks for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    defined = top_level_names(exports) | top_level_names(source for _, source in checks) | set(dir(builtins))
+    title = re.search(r"^# Module \d+ · (.+)$", nb.cells[0].source, re.M)
+    if title is None:
+        raise SystemExit(f"{path.name}: its first cell needs a '# Module NN · Title' heading")
+    target = export_target(nb, path).relative_to(ROOT).with_suffix("")
+    return {"notebook": path.stem, "module": ".".join(target.parts), "title": title.group(1).split(":")[0].strip(),
+            "check_cells": checks, "notebook_names": sorted(used - defined)}
+
+
+def own_checks_text():
+    entries = [entry for entry in map(own_mode_entry, sources()) if entry]
+    return ('"""Generated from content/ by scripts/build_content.py: edit the sources, not this file.\n\n'
+            "For own mode (tinytorch/own.py), per course module in order: the learner's notebook, the package\n"
+            "module its `#| export` cells make, the module's title, its check cells as (index in the notebook,\n"
+            "source), and the names those cells use that the exported cells do not define (own.py stands them in).\n"
+            '"""\n'
+            f"MODULES = {pprint.pformat(entries, width=116, sort_dicts=False)}\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only compare tinytorch/ with a fresh export")
@@ -242,6 +305,11 @@ def main():
             write_notebook(reference_notebook(nb, path.name), NOTEBOOKS / "reference" / name)
             write_notebook(student_notebook(nb, path.name), NOTEBOOKS / "student" / name)
             print(f"built {path.name}")
+    own_checks = own_checks_text()
+    if not args.check:
+        OWN_CHECKS.write_text(own_checks)
+    elif not OWN_CHECKS.exists() or OWN_CHECKS.read_text() != own_checks:
+        drifted.append(OWN_CHECKS)
     if drifted:
         sys.exit("out of date with content/ (run scripts/build_content.py): " + ", ".join(str(t) for t in drifted))
 

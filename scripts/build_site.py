@@ -1,10 +1,12 @@
 """Build the offline course site: Jupyter Book pages + JupyterLite on a bundled Pyodide.
 
-Inputs: the student notebooks in build/notebooks/student/ (made by scripts/build_content.py), the
-tinytorch package, node_modules/ (npm ci: pyodide core, mathjax).
+Inputs: the notebooks in build/notebooks/ (made by scripts/build_content.py: the student ones unless
+TINYTORCH_SOLUTIONS=1), the tinytorch package, node_modules/ (npm ci: pyodide core, mathjax).
 Outputs: book/_build/html/ (the site) and book/_build/tinytorch-site.tar.gz (the offline bundle).
 
 Usage: python scripts/build_site.py
+  TINYTORCH_SOLUTIONS=1   publish the reference notebooks and package source (instructors' build)
+  TINYTORCH_RELEASE=NN    publish modules 01..NN only (see scripts/site_release.py)
 """
 
 import io
@@ -19,9 +21,9 @@ from pathlib import Path
 import nbformat
 
 import fetch_pyodide
+import site_release
 
 ROOT = Path(__file__).resolve().parent.parent
-STUDENT_NOTEBOOKS = ROOT / "build" / "notebooks" / "student"
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
 BUNDLE = BOOK / "_build" / "tinytorch-site.tar.gz"
@@ -64,10 +66,11 @@ Notebooks you edit in JupyterLite are stored in your browser, not in this folder
 """
 
 
-def student_notebooks() -> list[Path]:
-    notebooks = sorted(STUDENT_NOTEBOOKS.glob("*.ipynb")) + sorted(STUDENT_NOTEBOOKS.glob("milestones/*.ipynb"))
+def student_notebooks(release: site_release.Release) -> list[Path]:
+    """The notebooks this build publishes, staged in build/site_notebooks/ (book/_config.yml ships them)."""
+    notebooks = site_release.stage_notebooks(release, MILESTONES)
     if not notebooks:
-        sys.exit(f"build_site: no notebooks in {STUDENT_NOTEBOOKS}; run scripts/build_content.py first.")
+        sys.exit(f"build_site: no notebooks in {site_release.NOTEBOOKS}; run scripts/build_content.py first.")
     for path in notebooks:
         kernel = nbformat.read(path, as_version=4).metadata.get("kernelspec", {}).get("name")
         if kernel != KERNEL_NAME:
@@ -82,13 +85,15 @@ def build_tinytorch_wheel(out_dir: Path) -> Path:
     return next(out_dir.glob("tinytorch-*.whl"))
 
 
-def prepare_lite_dir() -> None:
+def prepare_lite_dir(release: site_release.Release) -> None:
     """build/lite/: what `jupyter lite build` adds to its defaults (Pyodide, wheels, settings)."""
     shutil.rmtree(LITE_DIR, ignore_errors=True)
     pyodide_dir = LITE_DIR / "static" / "pyodide"  # the pyodide kernel addon's well-known location
     fetch_pyodide.assemble(pyodide_dir)
     with tempfile.TemporaryDirectory() as tmp:
         wheel = build_tinytorch_wheel(Path(tmp))
+        if not release.solutions:
+            site_release.without_reference_source(wheel)
         fetch_pyodide.add_wheel(pyodide_dir, wheel, "tinytorch", depends=["numpy"], imports=["tinytorch"])
     # The kernel piplite-installs these one after another at start unless loadPyodideOptions.packages
     # preloads them; as lock entries they load in parallel with the rest and no index lookup reaches PyPI.
@@ -165,8 +170,10 @@ def write_bundle() -> None:
 
 
 def main() -> None:
-    notebooks = student_notebooks()
-    prepare_lite_dir()
+    release = site_release.release_from_environment()
+    print(f"build_site: {release.describe()}")
+    notebooks = student_notebooks(release)
+    prepare_lite_dir(release)
     prepare_pages(notebooks)
     build_book()
     write_bundle()

@@ -4,8 +4,13 @@ Each JSON file is a submission made by content/milestones/2018_mlperf.py (copied
 validated against tinytorch/submission.schema.json before it is shown. tests/test_submissions_page.py fails when
 the page differs from what this script writes.
 
-Usage: python scripts/build_submissions_page.py
+A submission made in a browser tab (the browser test keeps the ones the milestone saves in headless Chromium,
+in build/e2e/submissions/) is added with --add: it is validated and copied to book/submissions/<task>-browser.json.
+
+Usage: python scripts/build_submissions_page.py [--add FILE ...]
 """
+import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -25,10 +30,22 @@ modelling** (validation loss <= 1.00 nats per character). Every submission below
 `tinytorch.capstone.validate_submission`; this page is generated from them by
 `scripts/build_submissions_page.py` (a test fails when the two disagree).
 
-Runtime `pyodide` is the browser's Python (WebAssembly); the reference `pyodide` submissions were produced
-by running the milestone under Pyodide 0.27.7 in Node (V8, the engine of Chromium), which has no browser user
-agent to report. Run the milestone in your browser and add your own file to compare.
+Runtime `pyodide` is the browser's Python (WebAssembly). Column "where" says what ran it: CPython; a browser
+tab (its user agent, the milestone notebook run in headless Chromium from the offline site by the browser
+test); or Pyodide 0.27.7 in Node (V8, the engine of Chromium, no browser around it, so no user agent). Run
+the milestone in your browser and add your own file to compare.
 """
+
+
+def where(system):
+    if system["runtime"] == "cpython":
+        return "CPython"
+    agent = system.get("user_agent")
+    if not agent:
+        return "Pyodide in Node"
+    browser = next((word for word in agent.split() if word.startswith(("HeadlessChrome/", "Chrome/", "Firefox/"))),
+                   "browser")
+    return f"browser tab ({browser.split('.')[0]})"
 
 
 def fmt(value, spec, unit=""):
@@ -37,7 +54,7 @@ def fmt(value, spec, unit=""):
 
 def table(docs):
     header = ("| file | model | quality | target met | time to quality | p50 / p90 / p99 latency (ms) | "
-              "throughput | size (bytes) | runtime | Python / numpy | date |")
+              "throughput | size (bytes) | where | Python / numpy | date |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for name, doc in docs:
         q, lat, thr, system = doc["quality"], doc["latency"], doc["throughput"], doc["system"]
@@ -46,7 +63,7 @@ def table(docs):
             f"{'yes' if q['target_met'] else 'no'} | {fmt(q['time_to_quality_s'], '.2f', ' s')} | "
             f"{lat['p50_ms']:.4f} / {lat['p90_ms']:.4f} / {lat['p99_ms']:.4f} | "
             f"{thr['samples_per_second']:,.0f} {thr['unit']}/s at batch {thr['batch_size']} | "
-            f"{doc['model']['size_bytes']:,} | {system['runtime']} | {system['python']} / {system['numpy']} | "
+            f"{doc['model']['size_bytes']:,} | {where(system)} | {system['python']} / {system['numpy']} | "
             f"{doc['timestamp'][:10]} |")
     return "\n".join(lines)
 
@@ -60,7 +77,22 @@ def page_text():
     return "\n".join(sections)
 
 
+def add(path):
+    """Copy a browser-made submission into book/submissions/ under its task's stable name."""
+    doc = load_submission(path)  # validated: a clear error names each field at fault
+    if doc["system"]["runtime"] != "pyodide" or not doc["system"].get("user_agent"):
+        sys.exit(f"build_submissions_page: {path} was not made in a browser tab (runtime "
+                 f"{doc['system']['runtime']!r}, user agent {doc['system'].get('user_agent')!r})")
+    target = FOLDER / f"{doc['task']}-browser.json"
+    shutil.copyfile(path, target)
+    print(f"build_submissions_page: {path} -> {target}")
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--add", nargs="+", default=[], type=Path, help="browser-made submission files to add")
+    for path in parser.parse_args().add:
+        add(path)
     PAGE.write_text(page_text(), encoding="utf-8")
     print(f"build_submissions_page: {PAGE.relative_to(ROOT)} from {len(list(FOLDER.glob('*.json')))} submission(s)")
 

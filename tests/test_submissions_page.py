@@ -23,10 +23,26 @@ def test_the_page_matches_the_submission_files():
         "book/submissions.md is stale: run python scripts/build_submissions_page.py"
 
 
-def test_both_tasks_have_a_cpython_and_a_browser_submission():
-    seen = {(doc["task"], doc["system"]["runtime"]) for doc in map(load_submission, FILES)}
-    assert seen == {(task, runtime) for task in ("tinydigits-classification", "tinytalks-lm")
-                    for runtime in ("cpython", "pyodide")}, seen
+def test_both_tasks_have_a_cpython_a_node_and_a_browser_tab_submission():
+    seen = {(doc["task"], page_script().where(doc["system"]).split(" (")[0]) for doc in map(load_submission, FILES)}
+    assert seen == {(task, where) for task in ("tinydigits-classification", "tinytalks-lm")
+                    for where in ("CPython", "Pyodide in Node", "browser tab")}, seen
+
+
+def test_only_a_submission_made_in_a_browser_tab_can_be_added_as_one(tmp_path, monkeypatch):
+    module = page_script()
+    monkeypatch.setattr(module, "FOLDER", tmp_path)
+    node_made = next(path for path in FILES if load_submission(path)["system"]["runtime"] == "pyodide"
+                     and not load_submission(path)["system"]["user_agent"])
+    with pytest.raises(SystemExit, match="was not made in a browser tab"):
+        module.add(node_made)
+    doc = json.loads(node_made.read_text())
+    doc["system"]["user_agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/140.0.0.0"
+    browser_made = tmp_path / "made-in-a-tab.json"
+    browser_made.write_text(json.dumps(doc))
+    module.add(browser_made)
+    assert json.loads((tmp_path / f"{doc['task']}-browser.json").read_text()) == doc
+    assert module.where(doc["system"]) == "browser tab (HeadlessChrome/140)"
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

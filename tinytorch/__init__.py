@@ -1,8 +1,12 @@
 """tinytorch: a PyTorch-compatible deep-learning framework built from first principles on numpy.
 
 Each course module exports its reference code into tinytorch/core/; this file gathers the public API
-and switches gradient tracking on, as module 06 teaches.
+and switches gradient tracking on, as module 06 teaches. In own mode (tinytorch/own.py) the core modules
+come from the learner's notebooks instead.
 """
+from tinytorch.own import report as _report_own_mode, switch_on_if_chosen, use_my_modules, use_reference
+
+switch_on_if_chosen()  # before the first core module is imported
 from tinytorch.core.tensor import (Tensor, arange, eye, from_numpy, full, ones, ones_like, rand, randn, result_type,
                                    tensor, zeros, zeros_like)
 from tinytorch.dtypes import bool, double, float, float32, float64, int32, int64, long
@@ -28,6 +32,11 @@ from tinytorch.random import manual_seed
 from tinytorch import nn, optim, profiler, training, utils  # tinytorch.nn, .optim, .profiler, .utils.data, .training
 from tinytorch import quantization  # tinytorch.quantization (module 15)
 from tinytorch import capstone  # module 20: submissions (schema, validator, latency/size measurements)
+from tinytorch.browser import quiet_font_cache_notice
+
+quiet_font_cache_notice()  # in JupyterLite, matplotlib's one-off notice would show as a red error box
+
+_report_own_mode()
 
 __version__ = "0.1.0"
 __all__ = [
@@ -44,4 +53,5 @@ __all__ = [
     "nn", "optim", "profiler", "utils", "training",
     "quantization",
     "capstone",
+    "use_my_modules", "use_reference",
 ]

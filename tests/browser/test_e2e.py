@@ -21,6 +21,8 @@ from urllib.parse import urljoin, urlparse
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tinytorch.capstone import load_submission
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "book" / "_build" / "html"
 LITE_DIR = ROOT / "build" / "lite"
@@ -239,6 +241,33 @@ def test_notebook_runs_in_jupyterlite(notebook_id, notebook, sites, browser_page
         for error in errors:
             assert error.startswith(("AssertionError", "NotImplementedError")), error
             assert "hint" in error.lower() or "implement" in error.lower(), error
+    if page_path.startswith("milestones/") and "save_submission(" in text:  # the MLPerf-style milestone
+        keep_browser_submissions(page, f"{kind}-{name}")
+
+
+SUBMISSIONS_CODE = """
+import glob, os
+for path in sorted(glob.glob(os.path.join(os.environ.get('TINYTORCH_SUBMISSIONS', 'submissions'), '*.json'))):
+    print('SUBMISSION', os.path.basename(path), open(path).read().replace(chr(10), ' '))
+"""
+
+
+def keep_browser_submissions(page, prefix):
+    """The submissions a notebook saved in the browser's storage: each must be valid and name this browser
+    (runtime pyodide, Chromium's user agent); they are kept in build/e2e/submissions/ (scripts/
+    build_submissions_page.py --add puts one on the book's page)."""
+    lines = [line for line in page.evaluate(PROBE_JS, SUBMISSIONS_CODE).splitlines() if line.startswith("SUBMISSION ")]
+    assert lines, "the notebook saved no submission in the browser's storage"
+    folder = SCREENSHOTS / "submissions"
+    folder.mkdir(parents=True, exist_ok=True)
+    for line in lines:
+        _, filename, document = line.split(" ", 2)
+        path = folder / f"{prefix}-{filename}"
+        path.write_text(document, encoding="utf-8")
+        doc = load_submission(path)  # validates against the schema, naming any field at fault
+        assert doc["system"]["runtime"] == "pyodide" and "Chrome" in (doc["system"]["user_agent"] or ""), doc["system"]
+        print(f"{prefix}: browser submission {doc['task']}: {doc['quality']['metric']} {doc['quality']['value']:.4f}, "
+              f"p50 {doc['latency']['p50_ms']:.3f} ms -> {path.relative_to(ROOT)}")
 
 
 CRASH_IN_LEARNER_CODE = '''

@@ -163,11 +163,14 @@ def _classes_a_profiler_touches():
 @pytest.fixture(autouse=True)
 def restore_what_a_mutant_left_wrapped():
     """Some mutants (never restoring, restoring only on success) leave methods wrapped on purpose; put every
-    class back as it was, so later tests see the real methods."""
-    saved = {cls: dict(vars(cls)) for cls in _classes_a_profiler_touches()}
-    yield
+    class and every marked function (profile_as) back as it was, so later tests see the real ones."""
     from tinytorch.core import profiling
+    saved = {cls: dict(vars(cls)) for cls in _classes_a_profiler_touches()}
+    functions = [(module, name, vars(module)[name]) for module, name, _, _ in profiling._marked_functions()]
+    yield
     profiling._ACTIVE.clear()
+    for module, name, function in functions:
+        setattr(module, name, function)
     for cls, attributes in saved.items():
         for name in set(vars(cls)) - set(attributes):
             delattr(cls, name)

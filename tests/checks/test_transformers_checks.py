@@ -77,6 +77,26 @@ class GPTWithoutEmbeddingDropout(tf.GPT):
         return self.lm_head(self.ln_f(x))
 
 
+class GPTDroppingOnlyTheTokens(tf.GPT):
+    def forward(self, idx):
+        if idx.shape[1] > self.block_size:
+            return super().forward(idx)
+        x = self.drop(self.wte(idx)) + self.wpe(arange(idx.shape[1]))  # the positions escape the dropout
+        for block in self.h:
+            x = block(x)
+        return self.lm_head(self.ln_f(x))
+
+
+class GPTDroppingAfterTheBlocks(tf.GPT):
+    def forward(self, idx):
+        if idx.shape[1] > self.block_size:
+            return super().forward(idx)
+        x = self.wte(idx) + self.wpe(arange(idx.shape[1]))
+        for block in self.h:
+            x = block(x)
+        return self.lm_head(self.ln_f(self.drop(x)))
+
+
 class GPTWithoutFinalNorm(tf.GPT):
     def forward(self, idx):
         x = self.wte(idx) + self.wpe(arange(idx.shape[1]))
@@ -130,7 +150,8 @@ CASES = [
      [(PostNormBlock, "post-norm"), (NoResidualBlock, "no residual"), (OneNormBlock, "ln_2")]),
     (checks.check_gpt, tf.GPT,
      [(GPTWithoutPositions, "position embeddings"), (GPTEmbeddingIdsAsPositions, "wpe of the positions"),
-      (GPTWithoutFinalNorm, "final LayerNorm"), (GPTWithoutEmbeddingDropout, "apply self.drop")]),
+      (GPTWithoutFinalNorm, "final LayerNorm"), (GPTWithoutEmbeddingDropout, "apply self.drop"),
+      (GPTDroppingOnlyTheTokens, "SUM of the token and position"), (GPTDroppingAfterTheBlocks, "before the blocks")]),
     (checks.check_sampling, tf.sample_next,
      [(sample_multiplying_temperature, "logits / temperature"), (sample_top_k_keeping_the_smallest, "greedy"),
       (sample_without_max_shift, "must not overflow"), (sample_unseeded, "same seed")]),

@@ -72,7 +72,7 @@ def test_a_gpt_step_has_the_same_gradients_with_and_without_module_17():
     with acc.unaccelerated():
         before = gradients(loss, *parameters)
     for got, want in zip(after, before):
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-10)  # float64; attention sums in another order
 
 
 def test_elementwise_rules_skip_constant_operands_and_keep_the_others_exact():
@@ -212,3 +212,126 @@ def test_checkpoint_refuses_bad_arguments_by_name():
         checkpoint(lambda t: (t, t), Tensor([1.0], requires_grad=True), use_reentrant=False)
     with pytest.raises(ValueError, match="preserve_rng_state=False is not supported"):
         checkpoint(lambda t: t * 2, Tensor([1.0]), preserve_rng_state=False)
+
+
+def attention_inputs(L=5, S=5, batch=(2, 3), size=4, seed=11):
+    rng = np.random.default_rng(seed)
+    return [Tensor(rng.standard_normal(batch + (n, size)), dtype=np.float64, requires_grad=True) for n in (L, S, S)]
+
+
+def boolean_mask_with_a_dead_row(L, S):
+    mask = np.random.default_rng(12).random((L, S)) > 0.4
+    mask[1] = False  # query 1 may attend nothing: its output is zeros, as in PyTorch
+    return Tensor(mask, dtype=np.bool_)
+
+
+@pytest.mark.parametrize("L, S, options", [
+    (5, 5, dict(is_causal=True)),
+    (4, 6, dict(is_causal=True)),
+    (5, 5, dict()),
+    (5, 7, dict(scale=0.25)),  # exact in float32: module 06 keeps a Python-number operand as float32
+    (5, 6, dict(attn_mask=boolean_mask_with_a_dead_row(5, 6))),
+    (5, 6, dict(attn_mask=Tensor(np.random.default_rng(13).standard_normal((5, 6)), dtype=np.float64))),
+    (5, 5, dict(is_causal=True, dropout_p=0.3)),
+], ids=["causal", "causal-L<S", "no-mask", "scale", "bool-mask-dead-row", "float-mask", "dropout"])
+def test_fused_attention_gives_module_12s_values_and_gradients(L, S, options):
+    from tinytorch.core import attention  # looked up at each call: unaccelerated() swaps it
+    inputs = attention_inputs(L, S)
+    upstream = Tensor(np.random.default_rng(14).standard_normal((2, 3, L, 4)), dtype=np.float64)
+
+    def run():
+        tinytorch.manual_seed(15)  # the same dropout draws on both sides
+        return attention.scaled_dot_product_attention(*inputs, **options)
+
+    fast_out = run()
+    assert type(fast_out.grad_fn).__name__ == "ScaledDotProductFlashAttentionForCpuBackward0"
+    fast = gradients(lambda: (run() * upstream).sum(), *inputs)
+    with acc.unaccelerated():
+        slow_out = run()
+        assert type(slow_out.grad_fn).__name__ != "ScaledDotProductFlashAttentionForCpuBackward0"
+        slow = gradients(lambda: (run() * upstream).sum(), *inputs)
+    np.testing.assert_allclose(fast_out.data, slow_out.data, rtol=1e-12, atol=1e-12)
+    for got, want in zip(fast, slow):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_fused_attention_gradients_match_finite_differences():
+    from tinytorch.checks import numerical_gradient
+    from tinytorch.nn.functional import scaled_dot_product_attention
+    query, key, value = attention_inputs(L=3, S=4, batch=(2,), size=2, seed=16)
+    mask = boolean_mask_with_a_dead_row(3, 4)
+    upstream = np.random.default_rng(17).standard_normal((2, 3, 2))
+    (scaled_dot_product_attention(query, key, value, attn_mask=mask) * Tensor(upstream, dtype=np.float64)).sum().backward()
+    arrays = [query.data, key.data, value.data]
+    for position, tensor in enumerate((query, key, value)):
+        def loss(array, position=position):
+            parts = [Tensor(a, dtype=np.float64) for a in arrays]
+            parts[position] = Tensor(array, dtype=np.float64)
+            return float((scaled_dot_product_attention(*parts, attn_mask=mask).data * upstream).sum())
+        np.testing.assert_allclose(tensor.grad.data, numerical_gradient(loss, arrays[position]), rtol=1e-6, atol=1e-8)
+
+
+def test_fused_attention_leaves_other_calls_and_errors_to_module_12():
+    from tinytorch.nn.functional import scaled_dot_product_attention
+    query, key, value = attention_inputs(L=4, S=4, batch=(2, 3))
+    broadcast_key = Tensor(np.ones((1, 3, 4, 4)), dtype=np.float64, requires_grad=True)  # batch dims broadcast
+    assert type(scaled_dot_product_attention(query, broadcast_key, value).grad_fn).__name__ != \
+        "ScaledDotProductFlashAttentionForCpuBackward0"
+    wide_mask = Tensor(np.ones((2, 2, 3, 4, 4), dtype=bool), dtype=np.bool_)  # adds a batch dim
+    assert scaled_dot_product_attention(query, key, value, attn_mask=wide_mask).shape == (2, 2, 3, 4, 4)
+    with pytest.raises(RuntimeError, match="should not be set when is_causal=True"):
+        scaled_dot_product_attention(query, key, value, attn_mask=wide_mask, is_causal=True)
+    with pytest.raises(ValueError, match="dropout_p must be between 0 and 1"):
+        scaled_dot_product_attention(query, key, value, dropout_p=1.5)
+    with pytest.raises(TypeError, match="attn_mask must be bool or floating point"):
+        scaled_dot_product_attention(query, key, value, attn_mask=Tensor(np.ones((4, 4), dtype=np.int64), dtype=np.int64))
+    with tinytorch.no_grad():
+        assert scaled_dot_product_attention(query, key, value, is_causal=True).grad_fn is None
+
+
+def test_the_gpt_and_multihead_attention_use_the_fused_attention_and_unaccelerated_brings_module_12s_back():
+    from tinytorch.core import attention, transformers
+    fused = attention.scaled_dot_product_attention  # module 17's (a notebook re-running its cell installs anew)
+    original = acc.before_acceleration(attention, "scaled_dot_product_attention")
+    assert transformers.scaled_dot_product_attention is fused and fused is not original
+    assert acc.before_acceleration(transformers, "scaled_dot_product_attention") is original
+    with acc.unaccelerated():
+        assert transformers.scaled_dot_product_attention is original and attention.scaled_dot_product_attention is original
+    assert transformers.scaled_dot_product_attention is fused and attention.scaled_dot_product_attention is fused
+    tinytorch.manual_seed(18)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True)
+    x = Tensor(np.random.default_rng(19).standard_normal((2, 5, 8)), requires_grad=True)
+    out, _ = mha(x, x, x, need_weights=False)
+    with acc.unaccelerated():
+        slow, _ = mha(x, x, x, need_weights=False)
+    np.testing.assert_allclose(out.data, slow.data, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kernel, shape", [(2, (2, 3, 8, 8)), (2, (2, 3, 7, 9)), (3, (1, 2, 9, 6)), ((2, 3), (2, 2, 6, 7))],
+                         ids=["2x2", "2x2-cropped", "3x3", "2x3"])
+def test_tiling_max_pool_gives_module_09s_values_and_gradients_with_ties_to_the_first_maximum(kernel, shape):
+    rng = np.random.default_rng(20)
+    values = np.maximum(rng.standard_normal(shape), 0)  # after a ReLU: many windows are all zeros, a tie
+    values[0, 0, :2, :2] = 1.5  # a tie at a window's maximum, not at zero
+    x = Tensor(values, dtype=np.float64, requires_grad=True)
+    pool = nn.MaxPool2d(kernel)
+    out = pool(x)
+    upstream = Tensor(rng.standard_normal(out.shape), dtype=np.float64)
+    assert "maximum" in vars(out.grad_fn)
+    fast = gradients(lambda: (pool(x) * upstream).sum(), x)[0]
+    with acc.unaccelerated():
+        slow_out = pool(x)
+        slow = gradients(lambda: (pool(x) * upstream).sum(), x)[0]
+    np.testing.assert_array_equal(out.data, slow_out.data)
+    np.testing.assert_array_equal(fast, slow)
+    assert (fast != 0).sum() == out.numel() - (upstream.data == 0).sum()  # one winner per window
+
+
+def test_tiling_max_pool_leaves_nan_overlaps_and_padding_to_module_09():
+    x = Tensor(np.array([[[[1.0, np.nan], [0.0, 2.0]]]]), dtype=np.float64, requires_grad=True)
+    out = nn.MaxPool2d(2)(x)
+    assert np.isnan(out.item()) and "argmax" in vars(out.grad_fn)  # module 09's node: NaN wins, as in PyTorch
+    out.backward()
+    np.testing.assert_array_equal(x.grad.data, [[[[0.0, 1.0], [0.0, 0.0]]]])
+    for pool in (nn.MaxPool2d(3, stride=2), nn.MaxPool2d(2, padding=1)):
+        assert "argmax" in vars(pool(Tensor(np.ones((1, 1, 6, 6)), requires_grad=True)).grad_fn)

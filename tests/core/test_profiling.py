@@ -186,3 +186,21 @@ def test_model_memory_splits_parameters_and_activations():
 
 def test_tinytorch_profiler_namespace():
     assert tinytorch.profiler.profile is profile and tinytorch.profiler.record_function is record_function
+
+
+def test_a_function_marked_profile_as_is_one_row_with_its_flops_wherever_it_is_called_from():
+    from tinytorch.core.acceleration import unaccelerated
+    from tinytorch.core.profiling import attention_flops
+    B, H, T, D = 2, 3, 5, 4
+    q = tinytorch.Tensor(np.random.default_rng(0).standard_normal((B, H, T, D)), requires_grad=True)
+    gpt = tinytorch.GPT(vocab_size=7, block_size=T, n_layer=2, n_head=2, n_embd=8)
+    with profile(with_flops=True) as prof:
+        tinytorch.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True)  # nn.functional's name
+        gpt(tinytorch.Tensor(np.zeros((B, T), dtype=np.int64), dtype=np.int64))  # the transformer module's name, twice
+    row = next(row for row in prof.key_averages() if row.key == "nn.functional.scaled_dot_product_attention")
+    assert row.count == 3 and row.flops == attention_flops(B, H, T, D) + 2 * attention_flops(B, 2, T, 4)
+    assert tinytorch.nn.functional.scaled_dot_product_attention.__name__ == "scaled_dot_product_attention"
+    with unaccelerated(), profile(with_flops=True) as prof:  # module 12's composition: its matmuls are rows
+        gpt(tinytorch.Tensor(np.zeros((B, T), dtype=np.int64), dtype=np.int64))
+    keys = {row.key for row in prof.key_averages()}
+    assert "nn.functional.scaled_dot_product_attention" not in keys and "Tensor.__matmul__" in keys

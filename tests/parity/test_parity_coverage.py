@@ -19,6 +19,8 @@ NAMESPACES = ["nn", "nn.functional", "nn.utils", "nn.utils.prune", "optim", "opt
 # Names with no PyTorch counterpart to compare against.
 EXEMPT = {
     "enable_autograd": "the course switches autograd on at import (module 06); torch is always on",
+    "use_my_modules": "the course's own-mode switch (the learner's notebooks as the package): no torch counterpart",
+    "use_reference": "switches the course's own mode off: no torch counterpart",
     "Tensor.memory_footprint": "the course's bytes-per-tensor measurement; torch has no such method",
     "GPT": "the course's own model (module 13); torch has no GPT class, its parts are compared one by one",
     "training": "the course's own helpers (Trainer, checkpoints, plots): not a PyTorch namespace",

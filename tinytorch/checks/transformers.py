@@ -138,6 +138,15 @@ def check_gpt(GPT):
     assert not np.allclose(first, second), \
         ("GPT(dropout=0.5) in training mode gave the same logits twice: apply self.drop to the summed token and "
          "position embeddings")
+    manual_seed(10)  # the same draws twice: once in the learner's forward, once in the order the model defines
+    got = dropping(Tensor(ids, dtype=np.int64)).data
+    manual_seed(10)
+    hidden = dropping.drop(dropping.wte(Tensor(ids, dtype=np.int64)) + dropping.wpe(Tensor(np.arange(6), dtype=np.int64)))
+    for block in dropping.h:
+        hidden = block(hidden)
+    assert np.allclose(got, dropping.lm_head(dropping.ln_f(hidden)).data, rtol=1e-4, atol=1e-5), \
+        ("GPT(dropout=0.5) in training mode: with the same seed, your logits differ from dropout applied once to "
+         "the SUM of the token and position embeddings (not to one of them, nor later), before the blocks")
 
     targets = Tensor(rng.integers(0, 11, (3 * 6,)), dtype=np.int64)
     from tinytorch.nn.functional import cross_entropy

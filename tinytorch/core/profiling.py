@@ -2,7 +2,9 @@
 # From content/14_profiling.py, cell 2 (Part 1 · Self time and total time)
 import contextlib
 import functools
+import sys
 import time
+import types
 
 import numpy as np
 
@@ -75,6 +77,11 @@ _TENSOR_OPS = ["__add__", "__sub__", "__mul__", "__truediv__", "__radd__", "__rs
                "reshape", "transpose", "permute", "__getitem__", "clone", "backward"]
 
 
+def _node_name(node, *args, **kwargs):
+    """A backward row's name: the node's own class, also when it inherits `backward` from a shared base."""
+    return type(node).__name__
+
+
 def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
@@ -86,12 +93,21 @@ def _targets():
     the call's arguments; flops is None or a function (result, *args, **kwargs) -> FLOPs."""
     targets = [(Tensor, name, f"Tensor.{name}", _matmul_flops if name == "__matmul__" else None)
                for name in _TENSOR_OPS if name in vars(Tensor)]
-    targets += [(fn, "backward", fn.__name__, None) for fn in _subclasses(Function) if "backward" in vars(fn)]
+    targets += [(fn, "backward", _node_name, None) for fn in _subclasses(Function) if "backward" in vars(fn)]
     targets.append((Module, "__call__", lambda module, *args, **kwargs: f"nn.Module: {type(module).__name__}",
                     _module_flops))
     targets += [(opt, "step", f"Optimizer.step#{opt.__name__}.step", None)
                 for opt in _subclasses(Optimizer) if "step" in vars(opt)]
-    return targets
+    return targets + _marked_functions()
+
+
+def _marked_functions():
+    """(module, name, key, flops) for every function with a `profile_as = (key, flops)` attribute, in every
+    tinytorch module that holds it under a global name (where its callers look it up)."""
+    return [(module, name, *value.profile_as) for module_name, module in list(sys.modules.items())
+            if module_name.startswith("tinytorch.") and isinstance(module, types.ModuleType)
+            for name, value in list(vars(module).items())
+            if isinstance(value, types.FunctionType) and hasattr(value, "profile_as")]
 
 
 class profile:

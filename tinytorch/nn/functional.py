@@ -2,8 +2,8 @@
 
 Each function runs the Module of the same name (`relu(x)` is `ReLU()(x)`), so there is one implementation
 of each computation and gradients flow through it once module 06's autograd is on (`import tinytorch`
-switches it on). `log_softmax` is written with Tensor operations, which autograd tracks too; `linear` is
-module 17's fused node.
+switches it on). `log_softmax` is written with Tensor operations, which autograd tracks too; `linear` and
+`scaled_dot_product_attention` are module 17's fused nodes.
 """
 import numpy as np
 
@@ -12,10 +12,9 @@ from tinytorch.core.layers import Dropout
 from tinytorch.core.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.embeddings import embedding
-from tinytorch.core.attention import scaled_dot_product_attention
 from tinytorch.core.transformers import layer_norm
 from tinytorch.core.convolutions import avg_pool2d, batch_norm, conv2d, max_pool2d
-from tinytorch.core.acceleration import linear  # module 17: one fused node (AddmmBackward0)
+from tinytorch.core.acceleration import linear, scaled_dot_product_attention  # module 17: fused nodes
 
 __all__ = ["relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "cross_entropy", "mse_loss",
            "binary_cross_entropy_with_logits", "linear", "dropout",
