@@ -12,6 +12,12 @@ OUTCOME = {"module": "tensor", "check": "check_creation", "title": "Part 1 · cr
            "message": None}
 
 
+@pytest.fixture(autouse=True)
+def recording_enabled(monkeypatch):
+    """Each test starts like a new kernel: recording has not failed yet."""
+    monkeypatch.setattr(browser_progress, "_failed", False)
+
+
 def test_record_keeps_the_latest_outcome_of_each_check(tmp_path):
     path = tmp_path / "tinytorch-progress.json"
     browser_progress.record(OUTCOME, path=str(path))
@@ -41,3 +47,22 @@ def test_the_recorder_is_registered_only_under_pyodide():
             "print(b.record in c._listeners)")
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "False"
+
+
+def test_a_failing_write_warns_once_and_never_reaches_the_check(tmp_path, monkeypatch):
+    def refuse(path, text):
+        raise OSError("the drive refused the write")
+    monkeypatch.setattr(browser_progress, "replace_file", refuse)
+    with pytest.warns(UserWarning, match="no longer saved") as warned:
+        browser_progress.record(OUTCOME, path=str(tmp_path / "tinytorch-progress.json"))
+        browser_progress.record(OUTCOME, path=str(tmp_path / "tinytorch-progress.json"))
+    assert len(warned) == 1
+
+
+def test_the_record_is_replaced_never_truncated_and_no_temporary_file_is_left(tmp_path):
+    path = tmp_path / "tinytorch-progress.json"
+    browser_progress.record(OUTCOME, path=str(path))
+    first_inode = path.stat().st_ino
+    browser_progress.record({**OUTCOME, "check": "check_arithmetic"}, path=str(path))
+    assert path.stat().st_ino != first_inode, "the record was rewritten in place"
+    assert [p.name for p in tmp_path.iterdir()] == ["tinytorch-progress.json"]

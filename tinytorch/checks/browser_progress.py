@@ -9,6 +9,7 @@ and stays visible in the file browser instead of hiding in a second store.
 import datetime
 import json
 import os
+import time
 import warnings
 
 DRIVE = "/drive"  # where JupyterLite's Pyodide kernel mounts the learner's files
@@ -16,20 +17,46 @@ PROGRESS_FILE = os.path.join(DRIVE, "tinytorch-progress.json")
 FORMAT = 1
 
 
+_failed = False  # after one failure, recording stops for this kernel: one warning, then silence
+
+
 def record(outcome, path=PROGRESS_FILE):
     """Keep the latest outcome of each check: {"format": 1, "checks": {"<module>.<check>": {module, check,
     title, passed, at}}}. The whole file is read and rewritten so two open notebooks do not drop each other's
-    parts."""
+    parts. Never raises into the check that reported: a failure is one warning, then recording stops."""
+    global _failed
+    if _failed:
+        return
     if not os.path.isdir(os.path.dirname(path)):
+        _failed = True
         warnings.warn(f"tinytorch: your progress is not saved: {os.path.dirname(path)} (the browser's file "
                       "storage) is not available to this kernel", stacklevel=2)
         return
-    progress = read_progress(path)
-    progress["checks"][f"{outcome['module']}.{outcome['check']}"] = {
-        "module": outcome["module"], "check": outcome["check"], "title": outcome["title"],
-        "passed": outcome["passed"], "at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-    with open(path, "w", encoding="utf-8") as file:
-        json.dump(progress, file, indent=1, ensure_ascii=False)
+    try:
+        progress = read_progress(path)
+        progress["checks"][f"{outcome['module']}.{outcome['check']}"] = {
+            "module": outcome["module"], "check": outcome["check"], "title": outcome["title"],
+            "passed": outcome["passed"],
+            "at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+        replace_file(path, json.dumps(progress, indent=1, ensure_ascii=False))
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        _failed = True
+        warnings.warn(f"tinytorch: your progress is no longer saved in this session ({err})", stacklevel=2)
+
+
+def replace_file(path, text):
+    """Writes `text` to a new file beside `path` and renames it over `path`. Never open an existing file for
+    writing here: in JupyterLite 0.6 truncating an existing file of the drive (/drive) blocks the kernel for
+    good, while creating a file and renaming it over another return at once
+    (tests/browser/test_saved_work.py records the same file from several kernel runs)."""
+    temporary = f"{path}.{os.getpid()}-{time.monotonic_ns()}.tmp"
+    try:
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def read_progress(path=PROGRESS_FILE):
