@@ -11,10 +11,14 @@
   const PROGRESS_FILE = 'tinytorch-progress.json';
 
   async function recordedChecks() {
-    const saved = await window.TinyTorchStorage.readFile(PROGRESS_FILE);
-    if (!saved || saved.content == null) return {};
-    const record = typeof saved.content === 'string' ? JSON.parse(saved.content) : saved.content;
-    return record.checks || {};
+    const text = await window.TinyTorchStorage.readText(PROGRESS_FILE);
+    if (text === null) return {};
+    try {
+      return JSON.parse(text).checks || {};
+    } catch (error) { // edited by hand: the next check run in JupyterLite writes a new record
+      console.warn(`${PROGRESS_FILE} is not a progress record: ${error}`);
+      return {};
+    }
   }
 
   /* {passed: parts whose latest outcome passed, tried: parts with any outcome, total} for one notebook. */

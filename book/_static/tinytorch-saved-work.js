@@ -33,7 +33,8 @@ window.TinyTorchStorage = (() => {
 
   function course() {
     if (!coursePromise) {
-      coursePromise = fetch(new URL('_static/tinytorch-course.json', siteRoot)).then((response) => {
+      // Revalidated on every page: it is what says a site update shipped a new notebook version.
+      coursePromise = fetch(new URL('_static/tinytorch-course.json', siteRoot), { cache: 'no-cache' }).then((response) => {
         if (!response.ok) throw new Error(`the course map _static/tinytorch-course.json is missing (${response.status})`);
         return response.json();
       });
@@ -248,6 +249,12 @@ window.TinyTorchStorage = (() => {
     return entries;
   }
 
+  /* The text of a stored file whatever its format (the kernel's writes are stored as base64), or null. */
+  async function readText(path) {
+    const model = await readFile(path);
+    return model && model.content != null ? new TextDecoder().decode(modelBytes(model)) : null;
+  }
+
   function modelBytes(model) {
     if (model.format === 'json') return new TextEncoder().encode(`${JSON.stringify(model.content, null, 1)}\n`);
     if (model.format === 'base64') return Uint8Array.from(atob(model.content || ''), (char) => char.charCodeAt(0));
@@ -319,7 +326,9 @@ window.TinyTorchStorage = (() => {
       const report = [];
       for (const { path, bytes, modified } of entries) {
         const existing = taken.has(path) ? await requestResult(store.get(path)) : null;
-        if (existing && sameBytes(modelBytes(existing), bytes)) {
+        // Compared as stored: a .json or notebook is kept parsed, so the same document in other bytes
+        // (the kernel's json.dump, then a download) is still the same file.
+        if (existing && sameBytes(modelBytes(existing), modelBytes(modelFromBytes(path, bytes, modified)))) {
           report.push({ path, restoredAs: path, outcome: 'already here, unchanged' });
           continue;
         }
@@ -473,5 +482,5 @@ window.TinyTorchStorage = (() => {
     if (myWork) renderMyWork(myWork).catch((error) => { myWork.textContent = `Your saved work could not be read: ${error.message}`; });
   });
 
-  return { course, listFiles, readFile, siteRoot, liteRoot, storageName, element };
+  return { course, listFiles, readFile, readText, siteRoot, liteRoot, storageName, element };
 })();
