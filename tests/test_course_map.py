@@ -12,6 +12,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import build_site  # noqa: E402
 import course_map  # noqa: E402
+import site_release  # noqa: E402
+
+DEFAULT_RELEASE = site_release.release_from_environment({})  # the default build, whatever this shell sets
 
 
 def test_expected_parts_are_the_checks_a_module_calls_in_order_with_their_titles():
@@ -52,12 +55,12 @@ def test_direct_prerequisites_drop_the_ones_another_prerequisite_already_needs()
 
 @pytest.fixture(scope="module")
 def course():
-    notebooks = build_site.student_notebooks()  # fails with a clear message when build_content has not run
+    notebooks = build_site.student_notebooks(DEFAULT_RELEASE)  # fails with a clear message when build_content has not run
     return course_map.course_data(notebooks)
 
 
 def test_course_data_lists_every_shipped_notebook_with_its_version_and_page(course):
-    names = {path.name for path in build_site.student_notebooks()}
+    names = {path.name for path in build_site.student_notebooks(DEFAULT_RELEASE)}
     assert set(course["notebooks"]) == names
     tensor = course["notebooks"]["01_tensor.ipynb"]
     assert tensor["page"] == "modules/01_tensor.html" and re.fullmatch(r"[0-9a-f]{12}", tensor["version"])
