@@ -938,7 +938,7 @@ print(f"(cell took {time.perf_counter() - cell_start:.1f} s)")
 # `unbroadcast`'s general reduction by one `sum(axis=0)`. What is left between it and numpy is the fixed
 # cost per op of Part 1, times the ops that remain, plus the optimizer's loop over parameters.
 # Measured on the machine this module was written on (CPython 3.11, one BLAS thread), with everything this
-# module installs (the parts above and the section before this one): before 3.3x, after 1.9x numpy;
+# module installs (the parts above and the section before this one): before 3.7x, after 1.9-2.0x numpy;
 # `benchmarks/mlp_step.py` prints both ratios in one run, and `cnn_step.py` and `gpt_step.py` do the same for
 # the CNN (1.8x before, 1.3x after) and the GPT (2.1x, 1.2x). The graph of one forward pass shrinks too:
 
