@@ -22,9 +22,9 @@ Usage: python scripts/build_content.py [--check]   (--check: fail if tinytorch/ 
 import argparse
 import ast
 import builtins
-import pprint
 import hashlib
 import html
+import pprint
 import re
 import sys
 from dataclasses import dataclass
@@ -244,13 +244,19 @@ def top_level_names(sources):
     return names
 
 
-def is_check_cell(cell):
-    """A cell that imports a check from tinytorch.checks.<topic> (and calls it)."""
-    if cell.cell_type != "code" or is_export(cell) or "tinytorch.checks." not in cell.source:
+def is_check_cell(source):
+    """True for a code cell's source that imports a check from tinytorch.checks.<topic> and calls it: the
+    cells the tests, the grader, nbgrader's release and own mode treat as a module's checks."""
+    if "tinytorch.checks." not in source:
         return False
-    return any(isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tinytorch.checks.")
-               and any(alias.name.startswith("check_") for alias in node.names)
-               for node in ast.parse(cell.source).body)
+    return bool(check_calls(source)) and any(
+        isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tinytorch.checks.")
+        and any(alias.name.startswith("check_") for alias in node.names) for node in ast.parse(source).body)
+
+
+def check_calls(source):
+    """The checks a cell's code calls, in order: `check_relu(ReLU)` -> ["check_relu"]."""
+    return re.findall(r"^\s*(check_\w+)\s*\(", source, re.M)
 
 
 def own_mode_entry(path):
@@ -261,7 +267,8 @@ def own_mode_entry(path):
     exports = [cell.source for cell in notebook.cells if is_export(cell)]
     if not exports:
         return None
-    checks = [(index, cell.source) for index, cell in enumerate(notebook.cells) if is_check_cell(cell)]
+    checks = [(index, cell.source) for index, cell in enumerate(notebook.cells)
+              if cell.cell_type == "code" and is_check_cell(cell.source)]
     used = {node.id for _, source in checks for node in ast.walk(ast.parse(source))
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
     defined = top_level_names(exports) | top_level_names(source for _, source in checks) | set(dir(builtins))

@@ -38,7 +38,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_content  # noqa: E402 (a sibling script: the reference notebooks are built from content/)
-from notebook_runner import check_calls  # noqa: E402
+from build_content import check_calls  # noqa: E402
 
 RUNNER = ROOT / "scripts" / "notebook_runner.py"
 COLUMNS = ["student", "notebook", "file", "part", "status", "message", "seconds"]

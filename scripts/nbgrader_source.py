@@ -21,7 +21,6 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_content  # noqa: E402 (a sibling script)
-from notebook_runner import check_calls  # noqa: E402
 
 SCHEMA_VERSION = 3
 CPYTHON_KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -43,8 +42,8 @@ def cell_metadata(cell):
     kind = dict(grade=False, solution=False, locked=True, grade_id=grade_id(cell.id))  # read-only
     if cell.cell_type == "code" and build_content.BEGIN in cell.source:
         kind.update(solution=True, locked=False, grade_id="answer-" + "-".join(map(grade_id, exercise_names(cell.source))))
-    elif cell.cell_type == "code" and "from tinytorch.checks" in cell.source and check_calls(cell.source):
-        calls = check_calls(cell.source)
+    elif cell.cell_type == "code" and build_content.is_check_cell(cell.source):
+        calls = build_content.check_calls(cell.source)
         kind.update(grade=True, grade_id="-".join(calls), points=len(calls))
     return dict(kind, schema_version=SCHEMA_VERSION)
 

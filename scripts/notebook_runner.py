@@ -16,7 +16,6 @@ import contextlib
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -40,15 +39,6 @@ def run_notebook(path, timeout=600):
     if result.returncode != 0:
         raise RuntimeError(f"running {path} failed:\n{result.stderr}")
     return [CellRun(**run) for run in json.loads(result.stdout)]
-
-
-def is_check_cell(run):
-    return "check_" in run.source and "from tinytorch.checks" in run.source
-
-
-def check_calls(source):
-    """The checks a cell's code calls, in order: `check_relu(ReLU)` -> ["check_relu"]."""
-    return re.findall(r"^\s*(check_\w+)\s*\(", source, re.M)
 
 
 def event_log(path):

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 import build_content
-from notebook_runner import is_check_cell, run_notebook
+from notebook_runner import run_notebook
 
 MODULES = build_content.sources()
 
@@ -162,7 +162,7 @@ def test_reference_notebook_runs_with_every_check_passing(path, tmp_path):
     runs = run_notebook(reference)
     failures = [f"cell {r.index}: {r.error_type}: {r.error}" for r in runs if r.error_type]
     assert not failures, "\n".join(failures)
-    checks = [r for r in runs if is_check_cell(r)]
+    checks = [r for r in runs if build_content.is_check_cell(r.source)]
     assert checks, "a module needs in-page checks"
     for run in checks:
         assert "✅" in run.output, f"cell {run.index} printed no ✅ line:\n{run.output}"
@@ -173,7 +173,7 @@ def test_student_notebook_checks_fail_with_the_hint(path, tmp_path):
     _, student = write_notebooks(path, tmp_path)
     runs = run_notebook(student)
     for run in runs:
-        if is_check_cell(run):
+        if build_content.is_check_cell(run.source):
             assert run.error_type == "AssertionError", \
                 f"check cell {run.index} should fail with guidance, got {run.error_type}: {run.error}"
             assert "not implemented yet" in run.error and "see the hints above this cell" in run.error, run.error

@@ -9,7 +9,7 @@ import pytest
 
 import build_content
 import nbgrader_source
-from notebook_runner import check_calls
+from build_content import check_calls
 
 NBGRADER_CELL_SCHEMA = {
     "type": "object",
